@@ -1,0 +1,377 @@
+//! The experiments behind the CLI, as library functions so tests run exactly what users run:
+//! train-and-test on a split, u1…u5 cross-validation, and the new-visitor scenario.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+use crate::baselines::{self, BiasModel, BiasedMf, GlobalMean};
+use crate::data::{DataDir, DataError, Movies, Rating, parse_descriptions, read_file};
+use crate::encode::Encoder;
+use crate::metrics::{MeanStd, mean_std, metrics};
+use crate::model::MovieCnn;
+use crate::modelfile::{CatalogEntry, Metrics, ModelHeader, TrainingInfo};
+use crate::predict::{Recommender, histories, predict_ratings, token_tensor};
+use crate::split::{SplitSpec, load_split, validation_split};
+use crate::train::{Progress, TrainConfig, TrainOutcome, train};
+
+/// Inputs of one training run.
+#[derive(Debug, Clone)]
+pub struct RunSpec {
+    pub data: DataDir,
+    pub split: SplitSpec,
+    pub config: TrainConfig,
+    pub descriptions: Option<PathBuf>,
+}
+
+/// What a training run produced.
+pub struct RunResult {
+    pub header: ModelHeader,
+    pub model: MovieCnn,
+    pub outcome: TrainOutcome,
+    pub test: Metrics,
+    pub baselines: Vec<(String, Metrics)>,
+}
+
+/// Per-movie figures from the training ratings, for the catalog shown in the browser.
+pub fn catalog(movies: &Movies, train: &[Rating]) -> Vec<CatalogEntry> {
+    let mut counts = vec![[0u32; 5]; movies.len()];
+    for r in train {
+        if let Some(i) = movies.index_of(r.movie) {
+            counts[i][(r.rating.round().clamp(1.0, 5.0) as usize) - 1] += 1;
+        }
+    }
+    movies
+        .list
+        .iter()
+        .zip(counts)
+        .map(|(m, c)| {
+            let n: u32 = c.iter().sum();
+            let mean = if n == 0 {
+                0.0
+            } else {
+                c.iter()
+                    .enumerate()
+                    .map(|(k, &x)| (k + 1) as f32 * x as f32)
+                    .sum::<f32>()
+                    / n as f32
+            };
+            let entropy = c
+                .iter()
+                .filter(|&&x| x > 0)
+                .map(|&x| {
+                    let p = x as f32 / n as f32;
+                    -p * p.log2()
+                })
+                .sum();
+            CatalogEntry {
+                id: m.id,
+                title: m.title.clone(),
+                year: m.year,
+                genres: m.genres.clone(),
+                n_ratings: n,
+                mean_rating: mean,
+                rating_entropy: entropy,
+            }
+        })
+        .collect()
+}
+
+fn load_descriptions(path: &Option<PathBuf>) -> Result<Option<HashMap<u32, String>>, DataError> {
+    path.as_ref()
+        .map(|p| parse_descriptions(&read_file(p)?, &p.display().to_string()))
+        .transpose()
+}
+
+/// The three baselines on a split, in the same harness.
+pub fn run_baselines(train: &[Rating], test: &[Rating], seed: u64) -> Vec<(String, Metrics)> {
+    vec![
+        (
+            "global mean".into(),
+            baselines::evaluate(&GlobalMean::fit(train), test),
+        ),
+        (
+            "bias model".into(),
+            baselines::evaluate(&BiasModel::fit(train), test),
+        ),
+        (
+            "biased MF".into(),
+            baselines::evaluate(&BiasedMf::fit(train, seed), test),
+        ),
+    ]
+}
+
+/// Trains on a split's training part (minus a validation carve-out) and scores the test part once.
+pub fn run(
+    spec: &RunSpec,
+    with_baselines: bool,
+    progress: &mut dyn Progress,
+) -> Result<RunResult, DataError> {
+    let started = Instant::now();
+    let movies = spec.data.movies()?;
+    let split = load_split(&spec.data, &spec.split, &movies)?;
+    if split.train.is_empty() || split.test.is_empty() {
+        return Err(DataError::Invalid(format!(
+            "split {} has an empty train or test part",
+            spec.split
+        )));
+    }
+    let descriptions = load_descriptions(&spec.descriptions)?;
+    let cfg = &spec.config;
+    let carve = validation_split(&split.train, cfg.validation_fraction, cfg.seed);
+    let encoder = Encoder::build(
+        cfg.encoder.clone(),
+        &movies,
+        &carve.train,
+        descriptions.as_ref(),
+    );
+    let device = crate::device();
+    let outcome = train(
+        &movies,
+        &carve.train,
+        &carve.test,
+        &encoder,
+        cfg,
+        &device,
+        progress,
+    );
+
+    // The test set is read here, once, for the final report; context = all training ratings.
+    let offset = baselines::global_mean(&carve.train);
+    let context = histories(&split.train, &movies);
+    let table = outcome.model.movie_table(token_tensor(&encoder, &device));
+    let predicted = predict_ratings(
+        &outcome.model,
+        &table,
+        &encoder,
+        offset,
+        &context,
+        &split.test,
+        &movies,
+        &device,
+    );
+    let actual: Vec<f32> = split.test.iter().map(|r| r.rating).collect();
+    let test = metrics(&predicted, &actual);
+    let baselines = if with_baselines {
+        run_baselines(&split.train, &split.test, cfg.seed)
+    } else {
+        Vec::new()
+    };
+
+    let header = ModelHeader {
+        model: crate::model::ModelConfig {
+            vocab_size: encoder.vocab.len(),
+            ..cfg.model.clone()
+        },
+        encoder,
+        rating_offset: offset,
+        catalog: catalog(&movies, &split.train),
+        training: TrainingInfo {
+            data: spec.data.root.display().to_string(),
+            split: spec.split.to_string(),
+            preset: cfg.preset.clone(),
+            seed: cfg.seed,
+            descriptions: spec.descriptions.is_some(),
+            epochs_run: outcome.log.len(),
+            best_epoch: outcome.best_epoch,
+            validation: outcome.validation,
+            test: Some(test),
+            train_ratings: split.train.len(),
+            seconds: started.elapsed().as_secs_f64(),
+            crate_version: env!("CARGO_PKG_VERSION").into(),
+        },
+    };
+    Ok(RunResult {
+        model: outcome.model.clone(),
+        header,
+        outcome,
+        test,
+        baselines,
+    })
+}
+
+/// One row of the cross-validation table.
+#[derive(Debug, Clone, Serialize)]
+pub struct CvRow {
+    pub model: String,
+    pub folds: Vec<Metrics>,
+    pub rmse: MeanStd,
+    pub mae: MeanStd,
+}
+
+/// u1…u5 cross-validation of the CNN and the baselines.
+pub fn cross_validate(
+    data: &DataDir,
+    config: &TrainConfig,
+    descriptions: &Option<PathBuf>,
+    progress: &mut dyn Progress,
+    mut on_fold: impl FnMut(usize, &[(String, Metrics)]),
+) -> Result<Vec<CvRow>, DataError> {
+    let mut per_model: BTreeMap<usize, (String, Vec<Metrics>)> = BTreeMap::new();
+    for fold in 1..=5 {
+        let spec = RunSpec {
+            data: data.clone(),
+            split: SplitSpec::Canonical(format!("u{fold}")),
+            config: config.clone(),
+            descriptions: descriptions.clone(),
+        };
+        let result = run(&spec, true, progress)?;
+        let mut rows = vec![(format!("CNN ({})", config.preset), result.test)];
+        rows.extend(result.baselines);
+        on_fold(fold, &rows);
+        for (k, (name, m)) in rows.into_iter().enumerate() {
+            per_model
+                .entry(k)
+                .or_insert_with(|| (name, Vec::new()))
+                .1
+                .push(m);
+        }
+    }
+    Ok(per_model
+        .into_values()
+        .map(|(model, folds)| CvRow {
+            rmse: mean_std(&folds.iter().map(|m| m.rmse).collect::<Vec<_>>()),
+            mae: mean_std(&folds.iter().map(|m| m.mae).collect::<Vec<_>>()),
+            model,
+            folds,
+        })
+        .collect())
+}
+
+/// The new-visitor scenario at one k.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewUserRow {
+    pub k: usize,
+    pub cnn: Metrics,
+    pub bias: Metrics,
+    pub n_predictions: usize,
+}
+
+/// How many earliest ratings are revealed; predictions are always of the ratings after the
+/// largest k, so every row scores the same ratings and the rows are comparable.
+pub const REVEALED: [usize; 5] = [1, 3, 5, 10, 20];
+
+/// Holds out 20% of users (seeded), trains on the rest, then for each held-out user reveals their
+/// k earliest ratings and predicts their ratings after the 20th.
+pub fn eval_new_users(
+    data: &DataDir,
+    config: &TrainConfig,
+    descriptions: &Option<PathBuf>,
+    progress: &mut dyn Progress,
+) -> Result<Vec<NewUserRow>, DataError> {
+    let movies = data.movies()?;
+    let all = DataDir::ratings_file(&data.path("u.data"), &movies)?;
+    let mut users: Vec<u32> = all
+        .iter()
+        .map(|r| r.user)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    users.shuffle(&mut ChaCha8Rng::seed_from_u64(config.seed));
+    let held_out: std::collections::HashSet<u32> =
+        users[..users.len() / 5].iter().copied().collect();
+    let (test_users, train): (Vec<Rating>, Vec<Rating>) =
+        all.into_iter().partition(|r| held_out.contains(&r.user));
+    let descriptions = load_descriptions(descriptions)?;
+    let carve = validation_split(&train, config.validation_fraction, config.seed);
+    let encoder = Encoder::build(
+        config.encoder.clone(),
+        &movies,
+        &carve.train,
+        descriptions.as_ref(),
+    );
+    let device = crate::device();
+    let outcome = train_outcome(&movies, &carve, &encoder, config, &device, progress);
+    let header_offset = baselines::global_mean(&carve.train);
+    let bias = BiasModel::fit(&train);
+    let header = ModelHeader {
+        model: crate::model::ModelConfig {
+            vocab_size: encoder.vocab.len(),
+            ..config.model.clone()
+        },
+        encoder,
+        rating_offset: header_offset,
+        catalog: catalog(&movies, &train),
+        training: TrainingInfo {
+            data: data.root.display().to_string(),
+            split: "new-users".into(),
+            preset: config.preset.clone(),
+            seed: config.seed,
+            descriptions: descriptions.is_some(),
+            epochs_run: outcome.log.len(),
+            best_epoch: outcome.best_epoch,
+            validation: outcome.validation,
+            test: None,
+            train_ratings: train.len(),
+            seconds: 0.0,
+            crate_version: env!("CARGO_PKG_VERSION").into(),
+        },
+    };
+    let rec = Recommender::new(header, outcome.model, device);
+    let held = histories(&test_users, &movies);
+    let last_k = *REVEALED.last().expect("non-empty");
+    let mut rows = Vec::new();
+    for k in REVEALED {
+        let (mut cnn_pred, mut bias_pred, mut actual) = (Vec::new(), Vec::new(), Vec::new());
+        let mut queries = Vec::new();
+        let mut targets_store = Vec::new();
+        for history in held.values() {
+            if history.len() <= last_k {
+                continue;
+            }
+            let targets: Vec<usize> = history[last_k..].iter().map(|(m, _)| *m).collect();
+            targets_store.push(targets);
+            actual.extend(history[last_k..].iter().map(|(_, r)| *r));
+            let revealed: Vec<(u32, f32)> = history[..k]
+                .iter()
+                .map(|(m, r)| (movies.list[*m].id, *r))
+                .collect();
+            let b = bias.user_bias_from(&revealed);
+            bias_pred.extend(history[last_k..].iter().map(|(m, _)| {
+                crate::metrics::clip_rating(bias.predict_with_user_bias(b, movies.list[*m].id))
+            }));
+        }
+        let revealed_histories: Vec<&[(usize, f32)]> = held
+            .values()
+            .filter(|h| h.len() > last_k)
+            .map(|h| &h[..k])
+            .collect();
+        for (h, t) in revealed_histories.iter().zip(&targets_store) {
+            queries.push((*h, t.as_slice()));
+        }
+        for preds in rec.predict_indices(&queries) {
+            cnn_pred.extend(preds);
+        }
+        rows.push(NewUserRow {
+            k,
+            cnn: metrics(&cnn_pred, &actual),
+            bias: metrics(&bias_pred, &actual),
+            n_predictions: actual.len(),
+        });
+    }
+    Ok(rows)
+}
+
+fn train_outcome(
+    movies: &Movies,
+    carve: &crate::split::Split,
+    encoder: &Encoder,
+    config: &TrainConfig,
+    device: &burn::tensor::Device,
+    progress: &mut dyn Progress,
+) -> TrainOutcome {
+    train(
+        movies,
+        &carve.train,
+        &carve.test,
+        encoder,
+        config,
+        device,
+        progress,
+    )
+}

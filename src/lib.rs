@@ -1,0 +1,30 @@
+//! movierec: the CNN movie recommender of Kutlimuratov & Atadjanova, trained natively with burn
+//! and run in the browser as WebAssembly.
+//!
+//! The flow, one module per step: [`data`] (MovieLens files) → [`split`] → [`encode`] (the one
+//! encoder) → [`model`] (the CNN) → [`train`] / [`predict`] → [`modelfile`] (one file) → web.
+
+pub mod baselines;
+pub mod data;
+pub mod encode;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod experiment;
+pub mod metrics;
+pub mod model;
+pub mod modelfile;
+pub mod predict;
+pub mod split;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod train;
+
+use burn::tensor::Device;
+
+/// The compute device of this build: flex (the default feature) or the deprecated ndarray.
+#[allow(deprecated, unreachable_code)]
+pub fn device() -> Device {
+    #[cfg(feature = "flex")]
+    return Device::flex();
+    #[cfg(all(feature = "ndarray", not(feature = "flex")))]
+    return Device::ndarray();
+    Device::default()
+}

@@ -1,0 +1,185 @@
+//! The CNN of Kutlimuratov & Atadjanova, shared by training and the browser.
+//!
+//! * Movie tower: token embeddings (id, genres, title/description words) → 1-D convolution
+//!   (kernel 3) → max-pool over positions, joined with the id token's embedding → movie vector.
+//! * User tower: the user's most recent rated movies, each as [movie vector, movie vector × rating,
+//!   rating], through stacked 1-D convolutions (kernel 3, filters e.g. 64 → 128 → 256) with
+//!   masked mean- and max-pooling → user vector.
+//! * Head: a fully connected layer over [user, movie] (computed as two linears so the movie half
+//!   can be precomputed once per catalog) plus a user·movie interaction term → rating.
+
+use burn::module::Module;
+use burn::nn::conv::{Conv1d, Conv1dConfig};
+use burn::nn::{
+    Dropout, DropoutConfig, Embedding, EmbeddingConfig, Initializer, Linear, LinearConfig,
+    PaddingConfig1d,
+};
+use burn::tensor::activation::relu;
+use burn::tensor::{Device, Int, Tensor};
+use serde::{Deserialize, Serialize};
+
+/// Width/depth knobs. Stored in the model file so loading rebuilds the same shapes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelConfig {
+    pub vocab_size: usize,
+    pub token_dim: usize,
+    pub movie_filters: usize,
+    pub movie_dim: usize,
+    /// Output channels of each user-sequence convolution, e.g. `[64, 128, 256]`.
+    pub user_filters: Vec<usize>,
+    pub kernel_size: usize,
+    pub hidden: usize,
+    pub dropout: f64,
+}
+
+impl ModelConfig {
+    /// The paper's widths: filters growing from 64 to 256, kernel 3.
+    pub fn paper(vocab_size: usize) -> Self {
+        Self {
+            vocab_size,
+            token_dim: 32,
+            movie_filters: 64,
+            movie_dim: 64,
+            user_filters: vec![64, 128, 256],
+            kernel_size: 3,
+            hidden: 128,
+            dropout: 0.0,
+        }
+    }
+
+    fn user_dim(&self) -> usize {
+        2 * self
+            .user_filters
+            .last()
+            .copied()
+            .unwrap_or(2 * self.movie_dim + 1)
+    }
+
+    pub fn init(&self, device: &Device) -> MovieCnn {
+        let conv = |c_in, c_out| {
+            Conv1dConfig::new(c_in, c_out, self.kernel_size)
+                .with_padding(PaddingConfig1d::Same)
+                .init(device)
+        };
+        let mut user_convs = Vec::new();
+        let mut c_in = 2 * self.movie_dim + 1;
+        for &c_out in &self.user_filters {
+            user_convs.push(conv(c_in, c_out));
+            c_in = c_out;
+        }
+        MovieCnn {
+            tokens: EmbeddingConfig::new(self.vocab_size, self.token_dim)
+                .with_initializer(Initializer::Normal {
+                    mean: 0.0,
+                    std: 0.1,
+                })
+                .init(device),
+            movie_conv: conv(self.token_dim, self.movie_filters),
+            movie_out: LinearConfig::new(self.movie_filters + self.token_dim, self.movie_dim)
+                .init(device),
+            user_convs,
+            head_user: LinearConfig::new(self.user_dim(), self.hidden).init(device),
+            head_movie: LinearConfig::new(self.movie_dim, self.hidden)
+                .with_bias(false)
+                .init(device),
+            head_out: LinearConfig::new(self.hidden, 1).init(device),
+            interaction: LinearConfig::new(self.user_dim(), self.movie_dim)
+                .with_bias(false)
+                .init(device),
+            dropout: DropoutConfig::new(self.dropout).init(),
+        }
+    }
+}
+
+#[derive(Module, Debug)]
+pub struct MovieCnn {
+    tokens: Embedding,
+    movie_conv: Conv1d,
+    movie_out: Linear,
+    user_convs: Vec<Conv1d>,
+    head_user: Linear,
+    head_movie: Linear,
+    head_out: Linear,
+    interaction: Linear,
+    dropout: Dropout,
+}
+
+/// Per-catalog tensors computed once: movie vectors and their half of the first head layer.
+#[derive(Debug, Clone)]
+pub struct MovieTable {
+    /// `[n_movies, movie_dim]`
+    pub vectors: Tensor<2>,
+    /// `[n_movies, hidden]`
+    pub hidden: Tensor<2>,
+}
+
+impl MovieCnn {
+    /// Encodes every movie from its tokens `[n_movies, movie_tokens]`.
+    pub fn movie_table(&self, tokens: Tensor<2, Int>) -> MovieTable {
+        let embedded = self.tokens.forward(tokens); // [M, L, E]
+        let [m, _, e] = embedded.dims();
+        let id_token = embedded.clone().narrow(1, 0, 1).reshape([m, e]);
+        let conv = relu(self.movie_conv.forward(embedded.swap_dims(1, 2))); // [M, F, L]
+        let [_, f, _] = conv.dims();
+        let pooled = conv.max_dim(2).reshape([m, f]);
+        let vectors = self
+            .movie_out
+            .forward(Tensor::cat(vec![pooled, id_token], 1));
+        let hidden = self.head_movie.forward(vectors.clone());
+        MovieTable { vectors, hidden }
+    }
+
+    /// Encodes users from their histories: movie indices `[B, H]`, rating features `[B, H]` and
+    /// a mask `[B, H]` (1 = real rating, 0 = padding). Returns `[B, user_dim]`.
+    pub fn encode_users(
+        &self,
+        table: &MovieTable,
+        movies: Tensor<2, Int>,
+        ratings: Tensor<2>,
+        mask: Tensor<2>,
+    ) -> Tensor<2> {
+        let [b, h] = movies.dims();
+        let [_, d] = table.vectors.dims();
+        let items = table
+            .vectors
+            .clone()
+            .select(0, movies.reshape([b * h]))
+            .reshape([b, h, d]);
+        let r = ratings.reshape([b, h, 1]);
+        let mask = mask.reshape([b, 1, h]);
+        let x = Tensor::cat(vec![items.clone(), items * r.clone(), r], 2).swap_dims(1, 2); // [B, C, H]
+        let mut x = x * mask.clone();
+        for conv in &self.user_convs {
+            x = relu(conv.forward(x)) * mask.clone();
+        }
+        let [_, c, _] = x.dims();
+        let count = mask.sum_dim(2).clamp_min(1.0); // [B, 1, 1]
+        let mean = (x.clone().sum_dim(2) / count).reshape([b, c]);
+        let max = x.max_dim(2).reshape([b, c]); // post-ReLU and masked: padding contributes 0
+        self.dropout.forward(Tensor::cat(vec![mean, max], 1))
+    }
+
+    /// Predicted rating offsets for target movies `[B, T]` of each user `[B, user_dim]`.
+    pub fn score(
+        &self,
+        table: &MovieTable,
+        users: Tensor<2>,
+        targets: Tensor<2, Int>,
+    ) -> Tensor<2> {
+        let [b, t] = targets.dims();
+        let flat = targets.reshape([b * t]);
+        let [_, d] = table.vectors.dims();
+        let [_, hd] = table.hidden.dims();
+        let movie_vecs = table
+            .vectors
+            .clone()
+            .select(0, flat.clone())
+            .reshape([b, t, d]);
+        let movie_hidden = table.hidden.clone().select(0, flat).reshape([b, t, hd]);
+        let user_hidden = self.head_user.forward(users.clone()).reshape([b, 1, hd]);
+        let hidden = self.dropout.forward(relu(user_hidden + movie_hidden));
+        let out = self.head_out.forward(hidden).reshape([b, t]);
+        let interaction = self.interaction.forward(users).reshape([b, 1, d]);
+        out + (interaction * movie_vecs).sum_dim(2).reshape([b, t])
+    }
+}

@@ -1,0 +1,261 @@
+//! The one model file: weights, the encoder (vocabulary, tokenized catalog), the catalog the
+//! browser shows, and training metadata.
+//!
+//! Layout (little endian): `MOVIEREC` | u32 format version | u64 header length | header (JSON)
+//! | u64 weights length | weights (burnpack) | u32 CRC-32 of everything before it.
+//! The checksum turns truncation and bit rot into a clear error instead of garbage predictions.
+
+use burn::module::Module;
+use burn::store::ModuleRecord;
+use burn::tensor::{Bytes, Device};
+use serde::{Deserialize, Serialize};
+
+use crate::encode::Encoder;
+use crate::model::{ModelConfig, MovieCnn};
+
+pub const MAGIC: &[u8; 8] = b"MOVIEREC";
+pub const FORMAT_VERSION: u32 = 1;
+
+/// What the browser lists for a movie.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CatalogEntry {
+    pub id: u32,
+    pub title: String,
+    pub year: Option<u16>,
+    pub genres: Vec<String>,
+    /// Ratings of this movie in the training data.
+    pub n_ratings: u32,
+    pub mean_rating: f32,
+    /// Shannon entropy (bits) of its training ratings, for the "worth rating" start list.
+    pub rating_entropy: f32,
+}
+
+/// Test (and validation) figures of the training run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    pub mae: f64,
+    pub rmse: f64,
+}
+
+/// Where the model came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingInfo {
+    pub data: String,
+    pub split: String,
+    pub preset: String,
+    pub seed: u64,
+    pub descriptions: bool,
+    pub epochs_run: usize,
+    pub best_epoch: usize,
+    pub validation: Metrics,
+    /// `None` when trained without a test set.
+    pub test: Option<Metrics>,
+    pub train_ratings: usize,
+    pub seconds: f64,
+    pub crate_version: String,
+}
+
+/// Everything but the weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelHeader {
+    pub model: ModelConfig,
+    pub encoder: Encoder,
+    /// Added to the network's output: the training mean rating.
+    pub rating_offset: f32,
+    pub catalog: Vec<CatalogEntry>,
+    pub training: TrainingInfo,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModelFileError {
+    #[error("not a movierec model file (bad magic bytes)")]
+    BadMagic,
+    #[error("model file is truncated: {0}")]
+    Truncated(&'static str),
+    #[error(
+        "model file format version {found} is not supported (this build reads version {expected}); retrain or use a matching movierec"
+    )]
+    WrongVersion { found: u32, expected: u32 },
+    #[error(
+        "model file is corrupt: checksum mismatch (stored {stored:08x}, computed {computed:08x})"
+    )]
+    Checksum { stored: u32, computed: u32 },
+    #[error("model file header is invalid: {0}")]
+    Header(String),
+    #[error("model file weights are invalid: {0}")]
+    Weights(String),
+    #[error("cannot write model file {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// Serializes a header and a model into the file format.
+pub fn to_bytes(header: &ModelHeader, model: MovieCnn) -> Result<Vec<u8>, ModelFileError> {
+    let json = serde_json::to_vec(header).map_err(|e| ModelFileError::Header(e.to_string()))?;
+    let weights = model
+        .into_record()
+        .into_bytes()
+        .map_err(|e| ModelFileError::Weights(e.to_string()))?;
+    let mut out = Vec::with_capacity(json.len() + weights.len() + 32);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&(json.len() as u64).to_le_bytes());
+    out.extend_from_slice(&json);
+    out.extend_from_slice(&(weights.len() as u64).to_le_bytes());
+    out.extend_from_slice(&weights);
+    let crc = crc32fast::hash(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    Ok(out)
+}
+
+/// Splits off `n` bytes or reports which part is missing.
+fn take<'a>(
+    bytes: &mut &'a [u8],
+    n: usize,
+    what: &'static str,
+) -> Result<&'a [u8], ModelFileError> {
+    if bytes.len() < n {
+        return Err(ModelFileError::Truncated(what));
+    }
+    let (head, rest) = bytes.split_at(n);
+    *bytes = rest;
+    Ok(head)
+}
+
+fn take_len(bytes: &mut &[u8], what: &'static str) -> Result<usize, ModelFileError> {
+    let raw = take(bytes, 8, what)?;
+    let n = u64::from_le_bytes(raw.try_into().expect("8 bytes"));
+    usize::try_from(n).map_err(|_| ModelFileError::Truncated(what))
+}
+
+/// Reads only the header (checks magic, version and checksum first).
+pub fn read_header(bytes: &[u8]) -> Result<(ModelHeader, &[u8]), ModelFileError> {
+    let mut rest = bytes;
+    let magic =
+        take(&mut rest, MAGIC.len(), "magic bytes").map_err(|_| ModelFileError::BadMagic)?;
+    if magic != MAGIC {
+        return Err(ModelFileError::BadMagic);
+    }
+    let version = u32::from_le_bytes(
+        take(&mut rest, 4, "format version")?
+            .try_into()
+            .expect("4 bytes"),
+    );
+    if version != FORMAT_VERSION {
+        return Err(ModelFileError::WrongVersion {
+            found: version,
+            expected: FORMAT_VERSION,
+        });
+    }
+    if bytes.len() < MAGIC.len() + 4 + 4 {
+        return Err(ModelFileError::Truncated("checksum"));
+    }
+    let (body, crc) = bytes.split_at(bytes.len() - 4);
+    let stored = u32::from_le_bytes(crc.try_into().expect("4 bytes"));
+    let header_len = take_len(&mut rest, "header length")?;
+    let header_json = take(&mut rest, header_len, "header")?;
+    let weights_len = take_len(&mut rest, "weights length")?;
+    let weights = take(&mut rest, weights_len, "weights")?;
+    if rest.len() != 4 {
+        return Err(if rest.len() < 4 {
+            ModelFileError::Truncated("checksum")
+        } else {
+            ModelFileError::Header(format!(
+                "{} unexpected bytes after the weights",
+                rest.len() - 4
+            ))
+        });
+    }
+    let computed = crc32fast::hash(body);
+    if computed != stored {
+        return Err(ModelFileError::Checksum { stored, computed });
+    }
+    let header: ModelHeader =
+        serde_json::from_slice(header_json).map_err(|e| ModelFileError::Header(e.to_string()))?;
+    validate_header(&header)?;
+    Ok((header, weights))
+}
+
+/// Cross-checks the header so that a consistent-looking but wrong file cannot index out of bounds.
+fn validate_header(h: &ModelHeader) -> Result<(), ModelFileError> {
+    let bad = |m: String| Err(ModelFileError::Header(m));
+    if h.encoder.vocab.len() != h.model.vocab_size {
+        return bad(format!(
+            "vocabulary has {} tokens but the model expects {}",
+            h.encoder.vocab.len(),
+            h.model.vocab_size
+        ));
+    }
+    if h.catalog.len() != h.encoder.movie_tokens.len() {
+        return bad(format!(
+            "catalog lists {} movies but the encoder has {}",
+            h.catalog.len(),
+            h.encoder.movie_tokens.len()
+        ));
+    }
+    for (i, tokens) in h.encoder.movie_tokens.iter().enumerate() {
+        if tokens.len() != h.encoder.config.movie_tokens {
+            return bad(format!(
+                "movie #{i} has {} tokens, expected {}",
+                tokens.len(),
+                h.encoder.config.movie_tokens
+            ));
+        }
+        if let Some(t) = tokens.iter().find(|&&t| t as usize >= h.model.vocab_size) {
+            return bad(format!("movie #{i} uses token {t} outside the vocabulary"));
+        }
+    }
+    if h.encoder.config.history_len == 0 || h.model.user_filters.is_empty() {
+        return bad("history length and user filters must be non-empty".into());
+    }
+    Ok(())
+}
+
+/// Parses a model file and loads its weights onto `device`.
+pub fn from_bytes(
+    bytes: &[u8],
+    device: &Device,
+) -> Result<(ModelHeader, MovieCnn), ModelFileError> {
+    let (header, weights) = read_header(bytes)?;
+    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(weights.to_vec()))
+        .map_err(|e| ModelFileError::Weights(e.to_string()))?;
+    let model = header
+        .model
+        .init(device)
+        .try_load_record(record)
+        .map_err(|e| ModelFileError::Weights(e.to_string()))?;
+    Ok((header, model))
+}
+
+/// Writes `bytes` to `path` atomically: a temp file in the same folder, synced, then renamed, so
+/// an interrupted write never leaves a half-written model behind.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), ModelFileError> {
+    use std::io::Write;
+    let io = |source| ModelFileError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(io)
+}

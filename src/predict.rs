@@ -1,0 +1,213 @@
+//! Inference shared by evaluation and the browser: batch users' histories through the one encoder
+//! and the CNN, and score target movies.
+
+use std::collections::{BTreeMap, HashMap};
+
+use burn::tensor::{Device, Int, Tensor, TensorData};
+
+use crate::data::{Movies, Rating};
+use crate::encode::{Encoder, UserSequence};
+use crate::metrics::clip_rating;
+use crate::model::{MovieCnn, MovieTable};
+use crate::modelfile::{self, ModelFileError, ModelHeader};
+
+/// A user's ratings oldest first, as (dense movie index, rating).
+pub type History = Vec<(usize, f32)>;
+
+/// Groups ratings by user, each ordered by time (ties by movie id, so the order is deterministic).
+pub fn histories(ratings: &[Rating], movies: &Movies) -> BTreeMap<u32, History> {
+    let mut by_user: BTreeMap<u32, Vec<(u64, u32, usize, f32)>> = BTreeMap::new();
+    for r in ratings {
+        if let Some(i) = movies.index_of(r.movie) {
+            by_user
+                .entry(r.user)
+                .or_default()
+                .push((r.timestamp, r.movie, i, r.rating));
+        }
+    }
+    by_user
+        .into_iter()
+        .map(|(u, mut v)| {
+            v.sort_by_key(|&(ts, id, _, _)| (ts, id));
+            (u, v.into_iter().map(|(_, _, i, r)| (i, r)).collect())
+        })
+        .collect()
+}
+
+/// Stacks encoded user sequences into `[B, H]` tensors.
+pub fn user_tensors(
+    seqs: &[&UserSequence],
+    device: &Device,
+) -> (Tensor<2, Int>, Tensor<2>, Tensor<2>) {
+    let b = seqs.len();
+    let h = seqs.first().map_or(0, |s| s.mask.len());
+    let movies: Vec<i64> = seqs.iter().flat_map(|s| s.movies.iter().copied()).collect();
+    let ratings: Vec<f32> = seqs
+        .iter()
+        .flat_map(|s| s.ratings.iter().copied())
+        .collect();
+    let mask: Vec<f32> = seqs.iter().flat_map(|s| s.mask.iter().copied()).collect();
+    (
+        Tensor::from_data(TensorData::new(movies, [b, h]), device),
+        Tensor::from_data(TensorData::new(ratings, [b, h]), device),
+        Tensor::from_data(TensorData::new(mask, [b, h]), device),
+    )
+}
+
+/// The encoded catalog tokens as a tensor.
+pub fn token_tensor(encoder: &Encoder, device: &Device) -> Tensor<2, Int> {
+    Tensor::from_data(
+        TensorData::new(
+            encoder.token_matrix(),
+            [encoder.n_movies(), encoder.config.movie_tokens],
+        ),
+        device,
+    )
+}
+
+/// Predicts (unclipped) ratings of `targets[q]` for each history `histories[q]`.
+/// Each history is encoded once however many targets it has.
+pub fn predict_many(
+    model: &MovieCnn,
+    table: &MovieTable,
+    encoder: &Encoder,
+    offset: f32,
+    queries: &[(&[(usize, f32)], &[usize])],
+    device: &Device,
+) -> Vec<Vec<f32>> {
+    const USERS_PER_BATCH: usize = 64;
+    const TARGETS_PER_ROW: usize = 512;
+    // Split long target lists into rows so one batch stays small.
+    let mut rows: Vec<(usize, usize, &[usize])> = Vec::new(); // (query, offset in its targets, slice)
+    for (q, (_, targets)) in queries.iter().enumerate() {
+        for (c, chunk) in targets.chunks(TARGETS_PER_ROW).enumerate() {
+            rows.push((q, c * TARGETS_PER_ROW, chunk));
+        }
+    }
+    let mut out: Vec<Vec<f32>> = queries.iter().map(|(_, t)| vec![0.0; t.len()]).collect();
+    let seqs: Vec<UserSequence> = queries
+        .iter()
+        .map(|(h, _)| encoder.encode_user(h))
+        .collect();
+    for batch in rows.chunks(USERS_PER_BATCH) {
+        let t = batch.iter().map(|r| r.2.len()).max().unwrap_or(0);
+        if t == 0 {
+            continue;
+        }
+        let batch_seqs: Vec<&UserSequence> = batch.iter().map(|r| &seqs[r.0]).collect();
+        let (movies, ratings, mask) = user_tensors(&batch_seqs, device);
+        let mut targets = vec![0i64; batch.len() * t];
+        for (row, (_, _, slice)) in batch.iter().enumerate() {
+            for (j, &m) in slice.iter().enumerate() {
+                targets[row * t + j] = m as i64;
+            }
+        }
+        let targets = Tensor::from_data(TensorData::new(targets, [batch.len(), t]), device);
+        let users = model.encode_users(table, movies, ratings, mask);
+        let scores: Vec<f32> = model
+            .score(table, users, targets)
+            .try_into_vec_as::<f32>()
+            .expect("f32 scores");
+        for (row, (q, start, slice)) in batch.iter().enumerate() {
+            for j in 0..slice.len() {
+                out[*q][start + j] = scores[row * t + j] + offset;
+            }
+        }
+    }
+    out
+}
+
+/// Predicts every test rating from the user's training history; returns predictions clipped to
+/// 1–5 in the order of `test`.
+pub fn predict_ratings(
+    model: &MovieCnn,
+    table: &MovieTable,
+    encoder: &Encoder,
+    offset: f32,
+    context: &BTreeMap<u32, History>,
+    test: &[Rating],
+    movies: &Movies,
+    device: &Device,
+) -> Vec<f32> {
+    let mut by_user: BTreeMap<u32, (Vec<usize>, Vec<usize>)> = BTreeMap::new(); // (positions, movies)
+    for (k, r) in test.iter().enumerate() {
+        let entry = by_user.entry(r.user).or_default();
+        entry.0.push(k);
+        entry.1.push(
+            movies
+                .index_of(r.movie)
+                .expect("test movies were validated against u.item"),
+        );
+    }
+    let empty = Vec::new();
+    let queries: Vec<(&[(usize, f32)], &[usize])> = by_user
+        .iter()
+        .map(|(u, (_, targets))| {
+            (
+                context.get(u).unwrap_or(&empty).as_slice(),
+                targets.as_slice(),
+            )
+        })
+        .collect();
+    let predicted = predict_many(model, table, encoder, offset, &queries, device);
+    let mut out = vec![0.0; test.len()];
+    for ((_, (positions, _)), preds) in by_user.iter().zip(predicted) {
+        for (&k, p) in positions.iter().zip(preds) {
+            out[k] = clip_rating(p);
+        }
+    }
+    out
+}
+
+/// A loaded model ready to score: weights plus the precomputed catalog table.
+pub struct Recommender {
+    pub header: ModelHeader,
+    pub model: MovieCnn,
+    pub table: MovieTable,
+    pub device: Device,
+    index: HashMap<u32, usize>,
+}
+
+impl Recommender {
+    pub fn from_bytes(bytes: &[u8], device: Device) -> Result<Self, ModelFileError> {
+        let (header, model) = modelfile::from_bytes(bytes, &device)?;
+        Ok(Self::new(header, model, device))
+    }
+
+    pub fn new(header: ModelHeader, model: MovieCnn, device: Device) -> Self {
+        let table = model.movie_table(token_tensor(&header.encoder, &device));
+        let index = header
+            .catalog
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.id, i))
+            .collect();
+        Self {
+            header,
+            model,
+            table,
+            device,
+            index,
+        }
+    }
+
+    /// Dense index of a MovieLens id in this model's catalog.
+    pub fn index_of(&self, movie_id: u32) -> Option<usize> {
+        self.index.get(&movie_id).copied()
+    }
+
+    /// Predicted ratings (clipped to 1–5) of `targets` (dense indices) for several histories.
+    pub fn predict_indices(&self, queries: &[(&[(usize, f32)], &[usize])]) -> Vec<Vec<f32>> {
+        predict_many(
+            &self.model,
+            &self.table,
+            &self.header.encoder,
+            self.header.rating_offset,
+            queries,
+            &self.device,
+        )
+        .into_iter()
+        .map(|v| v.into_iter().map(clip_rating).collect())
+        .collect()
+    }
+}

@@ -1,0 +1,99 @@
+//! Train/test splits: the canonical `u1`…`u5` (and `ua`/`ub`), a seeded random 80/20 of `u.data`,
+//! or any pair of files in `u.data` format; plus the validation carve-out used for model selection.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+
+use crate::data::{DataDir, DataError, Movies, Rating};
+
+/// Which ratings are train and which are test.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SplitSpec {
+    /// `u1`…`u5`, `ua`, `ub`: the files GroupLens ships.
+    Canonical(String),
+    /// 80/20 of `u.data`, shuffled with this seed.
+    Random(u64),
+    /// Explicit files in `u.data` format.
+    Files { train: PathBuf, test: PathBuf },
+}
+
+impl FromStr for SplitSpec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if let Some(seed) = s.strip_prefix("random:") {
+            return seed
+                .parse()
+                .map(SplitSpec::Random)
+                .map_err(|_| format!("split {s:?}: seed {seed:?} is not a non-negative integer"));
+        }
+        match s {
+            "u1" | "u2" | "u3" | "u4" | "u5" | "ua" | "ub" => {
+                Ok(SplitSpec::Canonical(s.to_string()))
+            }
+            _ => Err(format!(
+                "unknown split {s:?}: expected u1…u5, ua, ub or random:SEED (or use --train/--test)"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for SplitSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SplitSpec::Canonical(name) => write!(f, "{name}"),
+            SplitSpec::Random(seed) => write!(f, "random:{seed}"),
+            SplitSpec::Files { train, test } => {
+                write!(f, "files:{}|{}", train.display(), test.display())
+            }
+        }
+    }
+}
+
+/// Ratings divided into the part a model may learn from and the part it is judged on.
+#[derive(Debug, Clone)]
+pub struct Split {
+    pub train: Vec<Rating>,
+    pub test: Vec<Rating>,
+}
+
+/// Loads a split. `data` is needed for canonical and random splits.
+pub fn load_split(data: &DataDir, spec: &SplitSpec, movies: &Movies) -> Result<Split, DataError> {
+    match spec {
+        SplitSpec::Canonical(name) => Ok(Split {
+            train: DataDir::ratings_file(&data.path(&format!("{name}.base")), movies)?,
+            test: DataDir::ratings_file(&data.path(&format!("{name}.test")), movies)?,
+        }),
+        SplitSpec::Random(seed) => {
+            let all = DataDir::ratings_file(&data.path("u.data"), movies)?;
+            Ok(random_split(all, 0.2, *seed))
+        }
+        SplitSpec::Files { train, test } => Ok(Split {
+            train: DataDir::ratings_file(train, movies)?,
+            test: DataDir::ratings_file(test, movies)?,
+        }),
+    }
+}
+
+/// Shuffles `ratings` with `seed` and holds out `fraction` of them.
+pub fn random_split(mut ratings: Vec<Rating>, fraction: f64, seed: u64) -> Split {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    ratings.shuffle(&mut rng);
+    let n_test = (ratings.len() as f64 * fraction).round() as usize;
+    let test = ratings.split_off(ratings.len() - n_test);
+    Split {
+        train: ratings,
+        test,
+    }
+}
+
+/// Carves a validation set out of the training ratings, so that epochs and hyper-parameters are
+/// chosen without ever looking at the test set.
+pub fn validation_split(train: &[Rating], fraction: f64, seed: u64) -> Split {
+    // A distinct stream from any random:SEED split of the same seed.
+    random_split(train.to_vec(), fraction, seed ^ 0x5eed_0f_7a11d)
+}

@@ -1,0 +1,323 @@
+//! Training: per-user examples (a history that never contains its targets), mini-batches,
+//! MSE loss, early stopping on a validation set carved out of the training data.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use burn::module::Module;
+use burn::optim::{
+    AdamConfig, GradientsParams, SgdConfig, decay::WeightDecayConfig, momentum::MomentumConfig,
+};
+use burn::tensor::{Device, Tensor, TensorData};
+use rand::seq::{IndexedRandom, SliceRandom};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::data::{Movies, Rating};
+use crate::encode::{Encoder, EncoderConfig, UserSequence};
+use crate::metrics::metrics;
+use crate::model::{ModelConfig, MovieCnn};
+use crate::modelfile::Metrics;
+use crate::predict::{History, histories, predict_ratings, token_tensor, user_tensors};
+
+/// How parameters are updated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum OptimizerConfig {
+    Sgd { lr: f64, momentum: f64 },
+    Adam { lr: f64, weight_decay: f64 },
+}
+
+/// Everything that defines a training run. Presets: [`TrainConfig::paper`] and
+/// [`TrainConfig::default_preset`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    pub preset: String,
+    /// Model widths; `vocab_size` is filled in from the encoder.
+    pub model: ModelConfig,
+    pub encoder: EncoderConfig,
+    pub optimizer: OptimizerConfig,
+    /// Examples (user histories) per step.
+    pub batch_size: usize,
+    /// Ratings predicted from each history. 1 = one example per rating (the paper's setup);
+    /// more amortises one history encoding over several targets.
+    pub targets_per_example: usize,
+    pub epochs: usize,
+    /// Stop after this many epochs without a better validation RMSE (0 = never stop early).
+    pub patience: usize,
+    /// Learning rate multiplier applied after each epoch.
+    pub lr_decay: f64,
+    /// Probability that an example's history is cut to a few random ratings, so the model also
+    /// learns to serve visitors who rated only a handful of movies.
+    pub short_history_prob: f64,
+    pub short_history_max: usize,
+    /// Share of the training ratings held out for validation.
+    pub validation_fraction: f64,
+    pub seed: u64,
+}
+
+impl TrainConfig {
+    /// The paper as described: SGD, batch 32, 100 epochs, one rating per example, MSE.
+    pub fn paper() -> Self {
+        Self {
+            preset: "paper".into(),
+            model: ModelConfig::paper(0),
+            encoder: EncoderConfig::default(),
+            optimizer: OptimizerConfig::Sgd {
+                lr: 0.01,
+                momentum: 0.0,
+            },
+            batch_size: 32,
+            targets_per_example: 1,
+            epochs: 100,
+            patience: 0,
+            lr_decay: 1.0,
+            short_history_prob: 0.0,
+            short_history_max: 20,
+            validation_fraction: 0.05,
+            seed: 1,
+        }
+    }
+
+    /// The best validation RMSE we found within the time budget (see README).
+    pub fn default_preset() -> Self {
+        Self {
+            preset: "default".into(),
+            model: ModelConfig {
+                dropout: 0.1,
+                ..ModelConfig::paper(0)
+            },
+            encoder: EncoderConfig::default(),
+            optimizer: OptimizerConfig::Adam {
+                lr: 3e-3,
+                weight_decay: 0.0,
+            },
+            batch_size: 64,
+            targets_per_example: 32,
+            epochs: 10,
+            patience: 3,
+            lr_decay: 0.85,
+            short_history_prob: 0.25,
+            short_history_max: 20,
+            validation_fraction: 0.05,
+            seed: 1,
+        }
+    }
+
+    pub fn preset(name: &str) -> Option<Self> {
+        match name {
+            "paper" => Some(Self::paper()),
+            "default" => Some(Self::default_preset()),
+            _ => None,
+        }
+    }
+}
+
+/// One training example: a history and the ratings to predict from it (never in the history).
+#[derive(Debug, Clone)]
+pub struct Example {
+    pub context: UserSequence,
+    pub targets: Vec<(usize, f32)>,
+}
+
+/// One epoch's examples: each user's ratings are shuffled and cut into groups of
+/// `targets_per_example` targets; each group's history is the user's other ratings, oldest
+/// first (or, with `short_history_prob`, a few random ones of them). Cost grows with
+/// users × history × (ratings / targets_per_example).
+pub fn make_examples(
+    by_user: &BTreeMap<u32, History>,
+    encoder: &Encoder,
+    cfg: &TrainConfig,
+    rng: &mut ChaCha8Rng,
+) -> Vec<Example> {
+    let mut out = Vec::new();
+    for history in by_user.values() {
+        if history.len() < 2 {
+            continue;
+        }
+        let mut order: Vec<usize> = (0..history.len()).collect();
+        order.shuffle(rng);
+        for group in order.chunks(cfg.targets_per_example.max(1)) {
+            // Keep at least one rating as context.
+            let group = if group.len() == history.len() {
+                &group[..group.len() - 1]
+            } else {
+                group
+            };
+            let mut is_target = vec![false; history.len()];
+            for &k in group {
+                is_target[k] = true;
+            }
+            let mut context: Vec<usize> = (0..history.len()).filter(|&k| !is_target[k]).collect();
+            if cfg.short_history_prob > 0.0 && rng.random_bool(cfg.short_history_prob) {
+                let k = rng
+                    .random_range(1..=cfg.short_history_max.max(1))
+                    .min(context.len());
+                context = context.choose_multiple(rng, k).copied().collect();
+                context.sort_unstable(); // back to time order
+            }
+            let context: History = context.into_iter().map(|k| history[k]).collect();
+            out.push(Example {
+                context: encoder.encode_user(&context),
+                targets: group.iter().map(|&k| history[k]).collect(),
+            });
+        }
+    }
+    out.shuffle(rng);
+    out
+}
+
+/// Per-epoch figures, written next to the model and plotted.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EpochLog {
+    pub epoch: usize,
+    pub train_mse: f64,
+    pub validation_rmse: f64,
+    pub validation_mae: f64,
+    pub seconds: f64,
+}
+
+pub struct TrainOutcome {
+    /// The best epoch's model, on the plain (non-autodiff) device.
+    pub model: MovieCnn,
+    pub log: Vec<EpochLog>,
+    pub best_epoch: usize,
+    pub validation: Metrics,
+    pub samples_per_second: f64,
+}
+
+/// Receives progress; the CLI shows a bar, tests pass [`Quiet`].
+pub trait Progress {
+    fn start_epoch(&mut self, _epoch: usize, _steps: usize) {}
+    fn step(&mut self, _loss: f64) {}
+    fn end_epoch(&mut self, _log: &EpochLog) {}
+}
+
+pub struct Quiet;
+impl Progress for Quiet {}
+
+/// Trains on `fit`, choosing the epoch by RMSE on `validation` (histories come from `fit`).
+pub fn train(
+    movies: &Movies,
+    fit: &[Rating],
+    validation: &[Rating],
+    encoder: &Encoder,
+    cfg: &TrainConfig,
+    device: &Device,
+    progress: &mut dyn Progress,
+) -> TrainOutcome {
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+    device.seed(cfg.seed);
+    let ad = device.clone().autodiff();
+    let model_cfg = ModelConfig {
+        vocab_size: encoder.vocab.len(),
+        ..cfg.model.clone()
+    };
+    let mut model = model_cfg.init(&ad);
+    let offset = crate::baselines::global_mean(fit);
+    let by_user = histories(fit, movies);
+    let tokens_ad = token_tensor(encoder, &ad);
+    let tokens_plain = token_tensor(encoder, device);
+
+    let mut adam = None;
+    let mut sgd = None;
+    let mut lr = match cfg.optimizer {
+        OptimizerConfig::Sgd { lr, momentum } => {
+            let mut c = SgdConfig::new();
+            if momentum > 0.0 {
+                c = c.with_momentum(Some(MomentumConfig::new().with_momentum(momentum)));
+            }
+            sgd = Some(c.init());
+            lr
+        }
+        OptimizerConfig::Adam { lr, weight_decay } => {
+            let mut c = AdamConfig::new();
+            if weight_decay > 0.0 {
+                c = c.with_weight_decay(Some(WeightDecayConfig::new(weight_decay as f32)));
+            }
+            adam = Some(c.init());
+            lr
+        }
+    };
+
+    let mut log = Vec::new();
+    let mut best: Option<(f64, usize, MovieCnn, Metrics)> = None;
+    let (mut samples, mut busy) = (0usize, 0.0f64);
+    for epoch in 1..=cfg.epochs {
+        let started = Instant::now();
+        let examples = make_examples(&by_user, encoder, cfg, &mut rng);
+        let batches: Vec<&[Example]> = examples.chunks(cfg.batch_size.max(1)).collect();
+        progress.start_epoch(epoch, batches.len());
+        let (mut loss_sum, mut loss_n) = (0.0f64, 0usize);
+        for batch in batches {
+            let seqs: Vec<&UserSequence> = batch.iter().map(|e| &e.context).collect();
+            let (hist, ratings, mask) = user_tensors(&seqs, &ad);
+            let t = batch.iter().map(|e| e.targets.len()).max().unwrap_or(1);
+            let mut targets = vec![0i64; batch.len() * t];
+            let mut truth = vec![0f32; batch.len() * t];
+            let mut weight = vec![0f32; batch.len() * t];
+            for (row, e) in batch.iter().enumerate() {
+                for (j, &(m, r)) in e.targets.iter().enumerate() {
+                    targets[row * t + j] = m as i64;
+                    truth[row * t + j] = r - offset;
+                    weight[row * t + j] = 1.0;
+                }
+            }
+            let n_targets: f32 = weight.iter().sum();
+            let shape = [batch.len(), t];
+            let targets = Tensor::from_data(TensorData::new(targets, shape), &ad);
+            let truth = Tensor::<2>::from_data(TensorData::new(truth, shape), &ad);
+            let weight = Tensor::<2>::from_data(TensorData::new(weight, shape), &ad);
+
+            let table = model.movie_table(tokens_ad.clone());
+            let users = model.encode_users(&table, hist, ratings, mask);
+            let predicted = model.score(&table, users, targets);
+            let loss = ((predicted - truth).powi_scalar(2) * weight).sum() / n_targets;
+            let loss_value: f64 = loss.clone().into_scalar::<f32>().into();
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = match (&mut sgd, &mut adam) {
+                (Some(opt), _) => opt.step(lr, model, grads),
+                (_, Some(opt)) => opt.step(lr, model, grads),
+                _ => unreachable!("one optimizer is configured"),
+            };
+            loss_sum += loss_value * f64::from(n_targets);
+            loss_n += n_targets as usize;
+            progress.step(loss_value);
+        }
+        let train_seconds = started.elapsed().as_secs_f64();
+        samples += loss_n;
+        busy += train_seconds;
+
+        let valid = model.valid();
+        let table = valid.movie_table(tokens_plain.clone());
+        let predicted = predict_ratings(
+            &valid, &table, encoder, offset, &by_user, validation, movies, device,
+        );
+        let actual: Vec<f32> = validation.iter().map(|r| r.rating).collect();
+        let m = metrics(&predicted, &actual);
+        let entry = EpochLog {
+            epoch,
+            train_mse: loss_sum / loss_n.max(1) as f64,
+            validation_rmse: m.rmse,
+            validation_mae: m.mae,
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        progress.end_epoch(&entry);
+        log.push(entry);
+        let improved = best.as_ref().is_none_or(|(rmse, ..)| m.rmse < *rmse);
+        if improved {
+            best = Some((m.rmse, epoch, valid, m));
+        } else if cfg.patience > 0 && epoch - best.as_ref().map_or(0, |b| b.1) >= cfg.patience {
+            break;
+        }
+        lr *= cfg.lr_decay;
+    }
+    let (_, best_epoch, model, validation) = best.expect("at least one epoch");
+    TrainOutcome {
+        model,
+        log,
+        best_epoch,
+        validation,
+        samples_per_second: samples as f64 / busy.max(1e-9),
+    }
+}

@@ -1,0 +1,193 @@
+//! The command line as users and scripts call it: errors instead of panics, fetch-data against a
+//! local HTTP server, and a short end-to-end train + eval that must beat the bias baseline.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output};
+
+fn movierec(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_movierec"))
+        .args(args)
+        .output()
+        .expect("run movierec")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn bad_arguments_give_clear_errors() {
+    let o = movierec(&["train", "--data", "/nonexistent", "--split", "u1"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("/nonexistent/u.genre"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("panicked"));
+
+    let data = common::ml100k().root.display().to_string();
+    let o = movierec(&["train", "--data", &data, "--split", "u7"]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("unknown split"),
+        "{}",
+        stderr(&o)
+    );
+    let o = movierec(&["train", "--data", &data, "--preset", "fast"]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("--preset"),
+        "{}",
+        stderr(&o)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.data");
+    std::fs::write(&bad, "1\t1\t4\t1\n1\t2\t9\t1\n").unwrap();
+    let bad = bad.display().to_string();
+    let o = movierec(&["train", "--data", &data, "--train", &bad, "--test", &bad]);
+    assert!(
+        stderr(&o).contains("bad.data:2: rating 9 is outside 1–5"),
+        "{}",
+        stderr(&o)
+    );
+
+    let junk = dir.path().join("junk.movierec");
+    std::fs::write(&junk, b"MOVIEREC\x01\x00\x00\x00garbage").unwrap();
+    let o = movierec(&[
+        "eval",
+        "--model",
+        &junk.display().to_string(),
+        "--data",
+        &data,
+        "--split",
+        "u1",
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("junk.movierec") && stderr(&o).contains("model file"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("panicked"));
+}
+
+#[test]
+fn fetch_data_downloads_and_unpacks_a_zip() {
+    // A zip shaped like the official one, served from loopback.
+    let mut zip_bytes = Vec::new();
+    {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(&mut zip_bytes));
+        let opts = zip::write::SimpleFileOptions::default();
+        for (name, body) in [
+            ("ml-100k/u.data", "1\t1\t5\t1\n"),
+            ("ml-100k/u.item", "1|A (1990)|||x|1\n"),
+            ("ml-100k/u.genre", "unknown|0\n"),
+        ] {
+            w.start_file(name, opts).unwrap();
+            w.write_all(body.as_bytes()).unwrap();
+        }
+        w.finish().unwrap();
+    }
+    let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+    let port = server.server_addr().to_ip().unwrap().port();
+    let handle = std::thread::spawn(move || {
+        for _ in 0..2 {
+            let req = server.recv().unwrap();
+            let resp = if req.url() == "/ml-100k.zip" {
+                tiny_http::Response::from_data(zip_bytes.clone()).boxed()
+            } else {
+                tiny_http::Response::from_string("nope")
+                    .with_status_code(404)
+                    .boxed()
+            };
+            req.respond(resp).unwrap();
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("ml");
+    let o = movierec(&[
+        "fetch-data",
+        "--dest",
+        &dest.display().to_string(),
+        "--url",
+        &format!("http://127.0.0.1:{port}/ml-100k.zip"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(dest.join("u.data")).unwrap(),
+        "1\t1\t5\t1\n"
+    );
+    assert!(dest.join("u.item").exists() && dest.join("u.genre").exists());
+
+    let o = movierec(&[
+        "fetch-data",
+        "--dest",
+        &dest.display().to_string(),
+        "--url",
+        &format!("http://127.0.0.1:{port}/missing.zip"),
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("missing.zip"), "{}", stderr(&o));
+    handle.join().unwrap();
+}
+
+#[test]
+fn train_then_eval_beats_the_bias_baseline() {
+    let data = common::ml100k();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.movierec");
+    let root = data.root.display().to_string();
+    let o = movierec(&[
+        "train",
+        "--data",
+        &root,
+        "--split",
+        "u1",
+        "--epochs",
+        "4",
+        "--out",
+        &out.display().to_string(),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let last: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let rmse = last["rmse"].as_f64().unwrap();
+    assert!(last["mae"].as_f64().unwrap() > 0.0);
+    assert!(
+        out.exists()
+            && dir.path().join("m.movierec.curve.svg").exists()
+            && dir.path().join("m.movierec.log.json").exists()
+    );
+
+    // The bias baseline on the same split, same harness.
+    let movies = data.movies().unwrap();
+    let split = movierec::split::load_split(&data, &"u1".parse().unwrap(), &movies).unwrap();
+    let bias = movierec::baselines::evaluate(
+        &movierec::baselines::BiasModel::fit(&split.train),
+        &split.test,
+    );
+    assert!(
+        rmse < bias.rmse,
+        "CNN RMSE {rmse} must beat the bias model's {}",
+        bias.rmse
+    );
+
+    // eval of the saved model reproduces the training run's test figure.
+    let o = movierec(&[
+        "eval",
+        "--model",
+        &out.display().to_string(),
+        "--data",
+        &root,
+        "--split",
+        "u1",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let eval: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert!((eval["rmse"].as_f64().unwrap() - rmse).abs() < 1e-6);
+}

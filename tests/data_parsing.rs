@@ -1,0 +1,158 @@
+//! Parsing the MovieLens files, and a clear error (file and line) for each kind of bad input.
+
+mod common;
+
+use movierec::data::{DataDir, DataError, Movies, parse_genres, parse_items, parse_ratings};
+use movierec::split::{SplitSpec, load_split, random_split};
+
+fn small_movies() -> Movies {
+    let genres = vec![
+        "unknown".to_string(),
+        "Action".to_string(),
+        "Comedy".to_string(),
+    ];
+    let items = b"1|Toy Story (1995)|01-Jan-1995||http://x|0|0|1\n2|Caf\xe9 au lait (1994)|01-Jan-1994||http://y|0|1|1\n";
+    parse_items(items, "u.item", &genres).unwrap()
+}
+
+fn parse_error(bytes: &[u8]) -> String {
+    let err = parse_ratings(bytes, "u.data", &small_movies()).unwrap_err();
+    assert!(matches!(err, DataError::Parse { .. }), "{err:?}");
+    err.to_string()
+}
+
+#[test]
+fn items_are_latin1_with_year_and_genres() {
+    let movies = small_movies();
+    assert_eq!(movies.len(), 2);
+    let cafe = &movies.list[movies.index_of(2).unwrap()];
+    assert_eq!(cafe.title, "Café au lait");
+    assert_eq!(cafe.year, Some(1994));
+    assert_eq!(cafe.genres, vec!["Action", "Comedy"]);
+    assert_eq!(movies.list[0].genres, vec!["Comedy"]);
+}
+
+#[test]
+fn genres_are_ordered_by_index() {
+    let g = parse_genres(b"Action|1\nunknown|0\n\n", "u.genre").unwrap();
+    assert_eq!(g, vec!["unknown", "Action"]);
+    assert!(
+        parse_genres(b"Action|x\n", "u.genre")
+            .unwrap_err()
+            .to_string()
+            .contains("u.genre:1")
+    );
+}
+
+#[test]
+fn good_ratings_parse() {
+    let r = parse_ratings(
+        b"10\t1\t4\t881250949\n11\t2\t1\t5\n",
+        "u.data",
+        &small_movies(),
+    )
+    .unwrap();
+    assert_eq!(r.len(), 2);
+    assert_eq!(
+        (r[0].user, r[0].movie, r[0].rating, r[0].timestamp),
+        (10, 1, 4.0, 881250949)
+    );
+}
+
+#[test]
+fn wrong_field_count_names_file_and_line() {
+    let msg = parse_error(b"1\t1\t4\t5\n1\t2\t4\n");
+    assert!(msg.starts_with("u.data:2:"), "{msg}");
+    assert!(msg.contains("expected 4 fields"), "{msg}");
+}
+
+#[test]
+fn non_numeric_fields_are_reported() {
+    assert!(parse_error(b"x\t1\t4\t5\n").contains("user id \"x\""));
+    assert!(parse_error(b"1\t1\tfour\t5\n").contains("rating \"four\""));
+    assert!(parse_error(b"1\t1\t4\t-5\n").contains("timestamp"));
+}
+
+#[test]
+fn rating_outside_range_is_reported() {
+    let msg = parse_error(b"1\t1\t4\t5\n1\t2\t6\t5\n");
+    assert!(
+        msg.starts_with("u.data:2:") && msg.contains("outside 1–5"),
+        "{msg}"
+    );
+    assert!(parse_error(b"1\t1\t0\t5\n").contains("outside"));
+    assert!(parse_error(b"1\t1\tNaN\t5\n").contains("outside"));
+}
+
+#[test]
+fn unknown_movie_is_reported() {
+    let msg = parse_error(b"1\t99\t4\t5\n");
+    assert!(
+        msg.contains("u.data:1:") && msg.contains("unknown movie id 99"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn bad_item_lines_are_reported() {
+    let genres = vec!["unknown".to_string()];
+    let err = parse_items(b"1|A (1990)|||x|0\n2|B|||x\n", "u.item", &genres).unwrap_err();
+    assert!(err.to_string().starts_with("u.item:2:"), "{err}");
+    let err = parse_items(b"1|A (1990)|||x|2\n", "u.item", &genres).unwrap_err();
+    assert!(err.to_string().contains("must be 0 or 1"), "{err}");
+    let err = parse_items(b"1|A|||x|0\n1|B|||x|0\n", "u.item", &genres).unwrap_err();
+    assert!(err.to_string().contains("appears twice"), "{err}");
+}
+
+#[test]
+fn missing_file_names_the_path() {
+    let dir = DataDir::new("/nonexistent/ml-100k");
+    let err = dir.movies().unwrap_err();
+    assert!(
+        err.to_string().contains("/nonexistent/ml-100k/u.genre"),
+        "{err}"
+    );
+}
+
+#[test]
+fn real_data_and_canonical_splits() {
+    let data = common::ml100k();
+    let movies = data.movies().unwrap();
+    assert_eq!(movies.len(), 1682);
+    let all = DataDir::ratings_file(&data.path("u.data"), &movies).unwrap();
+    assert_eq!(all.len(), 100_000);
+    let u1 = load_split(&data, &SplitSpec::Canonical("u1".into()), &movies).unwrap();
+    assert_eq!((u1.train.len(), u1.test.len()), (80_000, 20_000));
+}
+
+#[test]
+fn random_split_is_seeded_and_disjoint() {
+    let data = common::ml100k();
+    let movies = data.movies().unwrap();
+    let all = DataDir::ratings_file(&data.path("u.data"), &movies).unwrap();
+    let a = random_split(all.clone(), 0.2, 7);
+    let b = random_split(all.clone(), 0.2, 7);
+    let c = random_split(all, 0.2, 8);
+    assert_eq!(a.test, b.test);
+    assert_ne!(a.test, c.test);
+    assert_eq!(a.test.len(), 20_000);
+    let train: std::collections::HashSet<(u32, u32)> =
+        a.train.iter().map(|r| (r.user, r.movie)).collect();
+    assert!(a.test.iter().all(|r| !train.contains(&(r.user, r.movie))));
+}
+
+#[test]
+fn split_names_are_validated() {
+    assert_eq!("random:3".parse::<SplitSpec>(), Ok(SplitSpec::Random(3)));
+    assert!(
+        "u9".parse::<SplitSpec>()
+            .unwrap_err()
+            .contains("unknown split")
+    );
+    assert!(
+        "random:x"
+            .parse::<SplitSpec>()
+            .unwrap_err()
+            .contains("seed")
+    );
+}

@@ -1,0 +1,197 @@
+//! The encoder, training examples (no leakage), model shapes and metrics.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use burn::tensor::{Int, Tensor, TensorData};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use movierec::data::{DataDir, Rating};
+use movierec::encode::{Encoder, EncoderConfig, PAD, RARE_MOVIE, rating_feature};
+use movierec::metrics::{mean_std, metrics};
+use movierec::predict::{histories, token_tensor, user_tensors};
+use movierec::train::make_examples;
+
+fn real_encoder(cfg: EncoderConfig) -> (movierec::data::Movies, Vec<Rating>, Encoder) {
+    let data = common::ml100k();
+    let movies = data.movies().unwrap();
+    let train = DataDir::ratings_file(&data.path("u1.base"), &movies).unwrap();
+    let encoder = Encoder::build(cfg, &movies, &train, None);
+    (movies, train, encoder)
+}
+
+#[test]
+fn movie_tokens_start_with_id_then_genres_then_words() {
+    let (movies, _, encoder) = real_encoder(EncoderConfig::default());
+    let toy = movies.index_of(1).unwrap();
+    let tokens: Vec<&str> = encoder.movie_tokens[toy]
+        .iter()
+        .filter(|&&t| t != PAD)
+        .map(|&t| encoder.vocab[t as usize].as_str())
+        .collect();
+    assert_eq!(tokens[0], "movie:1");
+    assert!(
+        tokens.contains(&"genre:Animation") && tokens.contains(&"genre:Comedy"),
+        "{tokens:?}"
+    );
+    assert!(tokens.contains(&"word:story"), "{tokens:?}");
+    assert!(
+        encoder
+            .movie_tokens
+            .iter()
+            .all(|t| t.len() == encoder.config.movie_tokens)
+    );
+}
+
+#[test]
+fn movies_without_training_ratings_share_the_rare_token() {
+    let data = common::ml100k();
+    let movies = data.movies().unwrap();
+    let few: Vec<Rating> = DataDir::ratings_file(&data.path("u1.base"), &movies)
+        .unwrap()
+        .into_iter()
+        .take(100)
+        .collect();
+    let encoder = Encoder::build(EncoderConfig::default(), &movies, &few, None);
+    let rated: std::collections::HashSet<u32> = few.iter().map(|r| r.movie).collect();
+    for (i, m) in movies.list.iter().enumerate() {
+        let first = encoder.movie_tokens[i][0];
+        assert_eq!(
+            first == RARE_MOVIE,
+            !rated.contains(&m.id),
+            "movie {}",
+            m.id
+        );
+    }
+}
+
+#[test]
+fn descriptions_add_words() {
+    let data = common::ml100k();
+    let movies = data.movies().unwrap();
+    let mut d = std::collections::HashMap::new();
+    d.insert(1u32, "a cowboy doll and a spaceman toy".to_string());
+    d.insert(2u32, "a spaceman spy".to_string());
+    let with = Encoder::build(EncoderConfig::default(), &movies, &[], Some(&d));
+    let without = Encoder::build(EncoderConfig::default(), &movies, &[], None);
+    assert!(with.vocab.contains(&"word:spaceman".to_string()));
+    assert!(!without.vocab.contains(&"word:spaceman".to_string()));
+}
+
+#[test]
+fn user_sequence_keeps_the_most_recent_ratings_left_aligned() {
+    let (_, _, encoder) = real_encoder(EncoderConfig {
+        history_len: 4,
+        ..EncoderConfig::default()
+    });
+    let history: Vec<(usize, f32)> = vec![
+        (10, 1.0),
+        (11, 2.0),
+        (12, 3.0),
+        (13, 4.0),
+        (14, 5.0),
+        (15, 4.0),
+    ];
+    let seq = encoder.encode_user(&history);
+    assert_eq!(seq.movies, vec![12, 13, 14, 15]);
+    assert_eq!(seq.ratings, vec![0.0, 0.5, 1.0, 0.5]);
+    assert_eq!(seq.mask, vec![1.0; 4]);
+    let short = encoder.encode_user(&history[..2]);
+    assert_eq!(short.movies, vec![10, 11, 0, 0]);
+    assert_eq!(short.mask, vec![1.0, 1.0, 0.0, 0.0]);
+    assert_eq!(
+        short.ratings[..2],
+        [rating_feature(1.0), rating_feature(2.0)]
+    );
+    // An index outside the catalog is dropped, never used.
+    let bad = encoder.encode_user(&[(usize::MAX, 3.0), (5, 3.0)]);
+    assert_eq!(bad.len(), 1);
+    assert_eq!(bad.movies[0], 5);
+}
+
+#[test]
+fn training_examples_never_contain_their_targets() {
+    let (movies, train, encoder) = real_encoder(EncoderConfig {
+        history_len: 2000, // long enough to see every context rating
+        ..EncoderConfig::default()
+    });
+    let by_user = histories(&train, &movies);
+    for (targets_per_example, short) in [(1, 0.0), (16, 0.5)] {
+        let mut cfg = common::tiny_config(1);
+        cfg.targets_per_example = targets_per_example;
+        cfg.short_history_prob = short;
+        let examples = make_examples(&by_user, &encoder, &cfg, &mut ChaCha8Rng::seed_from_u64(3));
+        let mut seen_targets: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut short_ones = 0;
+        for e in &examples {
+            let context: std::collections::HashSet<i64> = e
+                .context
+                .movies
+                .iter()
+                .zip(&e.context.mask)
+                .filter(|(_, m)| **m > 0.0)
+                .map(|(x, _)| *x)
+                .collect();
+            assert!(!context.is_empty());
+            assert!(e.targets.len() <= targets_per_example);
+            for (m, _) in &e.targets {
+                assert!(
+                    !context.contains(&(*m as i64)),
+                    "target {m} leaked into its own history"
+                );
+                *seen_targets.entry(e.targets.len()).or_default() += 1;
+            }
+            if e.context.len() <= cfg.short_history_max {
+                short_ones += 1;
+            }
+        }
+        // Every rating (bar one kept as context for tiny users) is a target exactly once per epoch.
+        let n_targets: usize = examples.iter().map(|e| e.targets.len()).sum();
+        assert!(n_targets <= train.len() && n_targets + by_user.len() >= train.len());
+        if short > 0.0 {
+            assert!(
+                short_ones > examples.len() / 4,
+                "short histories are trained on"
+            );
+        }
+    }
+}
+
+#[test]
+fn model_shapes() {
+    let (_, train, encoder) = real_encoder(EncoderConfig::default());
+    let _ = train;
+    let device = movierec::device();
+    let cfg = movierec::model::ModelConfig {
+        vocab_size: encoder.vocab.len(),
+        ..common::tiny_config(1).model
+    };
+    let model = cfg.init(&device);
+    let table = model.movie_table(token_tensor(&encoder, &device));
+    assert_eq!(table.vectors.dims(), [1682, cfg.movie_dim]);
+    assert_eq!(table.hidden.dims(), [1682, cfg.hidden]);
+    let a = encoder.encode_user(&[(0, 5.0), (1, 3.0)]);
+    let b = encoder.encode_user(&[(2, 1.0)]);
+    let (m, r, mask) = user_tensors(&[&a, &b], &device);
+    let users = model.encode_users(&table, m, r, mask);
+    assert_eq!(users.dims(), [2, 2 * cfg.user_filters.last().unwrap()]);
+    let targets: Tensor<2, Int> =
+        Tensor::from_data(TensorData::new(vec![0i64, 1, 2, 3, 4, 5], [2, 3]), &device);
+    let scores = model.score(&table, users, targets);
+    assert_eq!(scores.dims(), [2, 3]);
+    let v: Vec<f32> = scores.try_into_vec_as().unwrap();
+    assert!(v.iter().all(|x| x.is_finite()));
+}
+
+#[test]
+fn metrics_match_hand_computed_values() {
+    let m = metrics(&[3.0, 4.0, 1.0, 5.0], &[4.0, 4.0, 3.0, 4.0]);
+    // errors -1, 0, -2, 1 → MAE 4/4 = 1, RMSE sqrt(6/4)
+    assert!((m.mae - 1.0).abs() < 1e-12);
+    assert!((m.rmse - 1.5f64.sqrt()).abs() < 1e-12);
+    let s = mean_std(&[1.0, 2.0, 3.0]);
+    assert!((s.mean - 2.0).abs() < 1e-12 && (s.std - 1.0).abs() < 1e-12);
+    assert!(metrics(&[], &[]).rmse.is_nan());
+}
