@@ -16,7 +16,7 @@ use crate::encode::Encoder;
 use crate::metrics::{MeanStd, mean_std, metrics};
 use crate::model::MovieCnn;
 use crate::modelfile::{CatalogEntry, Metrics, ModelHeader, TrainingInfo};
-use crate::predict::{Recommender, histories, predict_ratings, token_tensor};
+use crate::predict::{Recommender, Scorer, histories, predict_ratings, token_tensor};
 use crate::split::{SplitSpec, load_split, validation_split};
 use crate::train::{Progress, TrainConfig, TrainOutcome, train};
 
@@ -145,16 +145,14 @@ pub fn run(
     let offset = baselines::global_mean(&carve.train);
     let context = histories(&split.train, &movies);
     let table = outcome.model.movie_table(token_tensor(&encoder, &device));
-    let predicted = predict_ratings(
-        &outcome.model,
-        &table,
-        &encoder,
+    let scorer = Scorer {
+        model: &outcome.model,
+        table: &table,
+        encoder: &encoder,
         offset,
-        &context,
-        &split.test,
-        &movies,
-        &device,
-    );
+        device: &device,
+    };
+    let predicted = predict_ratings(&scorer, &context, &split.test, &movies);
     let actual: Vec<f32> = split.test.iter().map(|r| r.rating).collect();
     let test = metrics(&predicted, &actual);
     let baselines = if with_baselines {

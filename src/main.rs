@@ -305,16 +305,7 @@ fn eval_cmd(args: EvalArgs) -> anyhow::Result<()> {
         bail!("the test set is empty");
     }
     let context = histories(&context_ratings, &movies);
-    let predicted = movierec::predict::predict_ratings(
-        &rec.model,
-        &rec.table,
-        &rec.header.encoder,
-        rec.header.rating_offset,
-        &context,
-        &test,
-        &movies,
-        &rec.device,
-    );
+    let predicted = movierec::predict::predict_ratings(&rec.scorer(), &context, &test, &movies);
     let actual: Vec<f32> = test.iter().map(|r| r.rating).collect();
     let m: Metrics = metrics(&predicted, &actual);
     println!(

@@ -34,6 +34,18 @@ pub fn histories(ratings: &[Rating], movies: &Movies) -> BTreeMap<u32, History> 
         .collect()
 }
 
+/// (history oldest first, target movies): one user's request.
+pub type Query<'a> = (&'a [(usize, f32)], &'a [usize]);
+
+/// Everything needed to score: the network, its catalog table, the encoder, the rating offset.
+pub struct Scorer<'a> {
+    pub model: &'a MovieCnn,
+    pub table: &'a MovieTable,
+    pub encoder: &'a Encoder,
+    pub offset: f32,
+    pub device: &'a Device,
+}
+
 /// Stacks encoded user sequences into `[B, H]` tensors.
 pub fn user_tensors(
     seqs: &[&UserSequence],
@@ -67,14 +79,14 @@ pub fn token_tensor(encoder: &Encoder, device: &Device) -> Tensor<2, Int> {
 
 /// Predicts (unclipped) ratings of `targets[q]` for each history `histories[q]`.
 /// Each history is encoded once however many targets it has.
-pub fn predict_many(
-    model: &MovieCnn,
-    table: &MovieTable,
-    encoder: &Encoder,
-    offset: f32,
-    queries: &[(&[(usize, f32)], &[usize])],
-    device: &Device,
-) -> Vec<Vec<f32>> {
+pub fn predict_many(scorer: &Scorer, queries: &[Query]) -> Vec<Vec<f32>> {
+    let Scorer {
+        model,
+        table,
+        encoder,
+        offset,
+        device,
+    } = *scorer;
     const USERS_PER_BATCH: usize = 64;
     const TARGETS_PER_ROW: usize = 512;
     // Split long target lists into rows so one batch stays small.
@@ -120,14 +132,10 @@ pub fn predict_many(
 /// Predicts every test rating from the user's training history; returns predictions clipped to
 /// 1–5 in the order of `test`.
 pub fn predict_ratings(
-    model: &MovieCnn,
-    table: &MovieTable,
-    encoder: &Encoder,
-    offset: f32,
+    scorer: &Scorer,
     context: &BTreeMap<u32, History>,
     test: &[Rating],
     movies: &Movies,
-    device: &Device,
 ) -> Vec<f32> {
     let mut by_user: BTreeMap<u32, (Vec<usize>, Vec<usize>)> = BTreeMap::new(); // (positions, movies)
     for (k, r) in test.iter().enumerate() {
@@ -140,7 +148,7 @@ pub fn predict_ratings(
         );
     }
     let empty = Vec::new();
-    let queries: Vec<(&[(usize, f32)], &[usize])> = by_user
+    let queries: Vec<Query> = by_user
         .iter()
         .map(|(u, (_, targets))| {
             (
@@ -149,7 +157,7 @@ pub fn predict_ratings(
             )
         })
         .collect();
-    let predicted = predict_many(model, table, encoder, offset, &queries, device);
+    let predicted = predict_many(scorer, &queries);
     let mut out = vec![0.0; test.len()];
     for ((_, (positions, _)), preds) in by_user.iter().zip(predicted) {
         for (&k, p) in positions.iter().zip(preds) {
@@ -197,17 +205,20 @@ impl Recommender {
     }
 
     /// Predicted ratings (clipped to 1–5) of `targets` (dense indices) for several histories.
-    pub fn predict_indices(&self, queries: &[(&[(usize, f32)], &[usize])]) -> Vec<Vec<f32>> {
-        predict_many(
-            &self.model,
-            &self.table,
-            &self.header.encoder,
-            self.header.rating_offset,
-            queries,
-            &self.device,
-        )
-        .into_iter()
-        .map(|v| v.into_iter().map(clip_rating).collect())
-        .collect()
+    pub fn scorer(&self) -> Scorer<'_> {
+        Scorer {
+            model: &self.model,
+            table: &self.table,
+            encoder: &self.header.encoder,
+            offset: self.header.rating_offset,
+            device: &self.device,
+        }
+    }
+
+    pub fn predict_indices(&self, queries: &[Query]) -> Vec<Vec<f32>> {
+        predict_many(&self.scorer(), queries)
+            .into_iter()
+            .map(|v| v.into_iter().map(clip_rating).collect())
+            .collect()
     }
 }

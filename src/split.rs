@@ -95,5 +95,5 @@ pub fn random_split(mut ratings: Vec<Rating>, fraction: f64, seed: u64) -> Split
 /// chosen without ever looking at the test set.
 pub fn validation_split(train: &[Rating], fraction: f64, seed: u64) -> Split {
     // A distinct stream from any random:SEED split of the same seed.
-    random_split(train.to_vec(), fraction, seed ^ 0x5eed_0f_7a11d)
+    random_split(train.to_vec(), fraction, seed ^ 0x05ee_d0f7_a11d)
 }

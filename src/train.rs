@@ -19,7 +19,7 @@ use crate::encode::{Encoder, EncoderConfig, UserSequence};
 use crate::metrics::metrics;
 use crate::model::{ModelConfig, MovieCnn};
 use crate::modelfile::Metrics;
-use crate::predict::{History, histories, predict_ratings, token_tensor, user_tensors};
+use crate::predict::{History, Scorer, histories, predict_ratings, token_tensor, user_tensors};
 
 /// How parameters are updated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -290,9 +290,14 @@ pub fn train(
 
         let valid = model.valid();
         let table = valid.movie_table(tokens_plain.clone());
-        let predicted = predict_ratings(
-            &valid, &table, encoder, offset, &by_user, validation, movies, device,
-        );
+        let scorer = Scorer {
+            model: &valid,
+            table: &table,
+            encoder,
+            offset,
+            device,
+        };
+        let predicted = predict_ratings(&scorer, &by_user, validation, movies);
         let actual: Vec<f32> = validation.iter().map(|r| r.rating).collect();
         let m = metrics(&predicted, &actual);
         let entry = EpochLog {
