@@ -4,9 +4,8 @@
 use std::path::PathBuf;
 
 use movierec::data::DataDir;
-use movierec::encode::Encoder;
-use movierec::split::validation_split;
-use movierec::train::{Quiet, TrainConfig, train};
+use movierec::experiment::{Fitted, fit};
+use movierec::train::{Quiet, TrainConfig};
 
 fn main() {
     let root = std::env::var("MOVIEREC_DATA")
@@ -25,17 +24,7 @@ fn main() {
             .copied()
             .filter(|r| r.user <= users)
             .collect();
-        let carve = validation_split(&subset, cfg.validation_fraction, cfg.seed);
-        let encoder = Encoder::build(cfg.encoder.clone(), &movies, &carve.train, None);
-        let outcome = train(
-            &movies,
-            &carve.train,
-            &carve.test,
-            &encoder,
-            &cfg,
-            &device,
-            &mut Quiet,
-        );
+        let Fitted { carve, outcome, .. } = fit(&movies, &subset, &cfg, None, &device, &mut Quiet);
         println!(
             "{name:>8} preset: {:>8.0} samples/s  ({} training ratings, batch {} × {} targets, {:.1}s for the epoch)",
             outcome.samples_per_second,

@@ -123,20 +123,16 @@ pub fn run(
     }
     let descriptions = load_descriptions(&spec.descriptions)?;
     let cfg = &spec.config;
-    let carve = validation_split(&split.train, cfg.validation_fraction, cfg.seed);
-    let encoder = Encoder::build(
-        cfg.encoder.clone(),
-        &movies,
-        &carve.train,
-        descriptions.as_ref(),
-    );
     let device = crate::device();
-    let outcome = train(
+    let Fitted {
+        carve,
+        encoder,
+        outcome,
+    } = fit(
         &movies,
-        &carve.train,
-        &carve.test,
-        &encoder,
+        &split.train,
         cfg,
+        descriptions.as_ref(),
         &device,
         progress,
     );
@@ -276,15 +272,19 @@ pub fn eval_new_users(
     let (test_users, train): (Vec<Rating>, Vec<Rating>) =
         all.into_iter().partition(|r| held_out.contains(&r.user));
     let descriptions = load_descriptions(descriptions)?;
-    let carve = validation_split(&train, config.validation_fraction, config.seed);
-    let encoder = Encoder::build(
-        config.encoder.clone(),
-        &movies,
-        &carve.train,
-        descriptions.as_ref(),
-    );
     let device = crate::device();
-    let outcome = train_outcome(&movies, &carve, &encoder, config, &device, progress);
+    let Fitted {
+        carve,
+        encoder,
+        outcome,
+    } = fit(
+        &movies,
+        &train,
+        config,
+        descriptions.as_ref(),
+        &device,
+        progress,
+    );
     let header_offset = baselines::global_mean(&carve.train);
     let bias = BiasModel::fit(&train);
     let header = ModelHeader {
@@ -355,21 +355,38 @@ pub fn eval_new_users(
     Ok(rows)
 }
 
-fn train_outcome(
+/// A trained model with what it was trained from.
+pub struct Fitted {
+    /// Training ratings split into the part learned from and the validation carve-out.
+    pub carve: crate::split::Split,
+    pub encoder: Encoder,
+    pub outcome: TrainOutcome,
+}
+
+/// Carves validation out of `train`, builds the encoder on the rest and trains: the one
+/// sequence every experiment, test and benchmark uses.
+pub fn fit(
     movies: &Movies,
-    carve: &crate::split::Split,
-    encoder: &Encoder,
+    train_ratings: &[Rating],
     config: &TrainConfig,
+    descriptions: Option<&HashMap<u32, String>>,
     device: &burn::tensor::Device,
     progress: &mut dyn Progress,
-) -> TrainOutcome {
-    train(
+) -> Fitted {
+    let carve = validation_split(train_ratings, config.validation_fraction, config.seed);
+    let encoder = Encoder::build(config.encoder.clone(), movies, &carve.train, descriptions);
+    let outcome = train(
         movies,
         &carve.train,
         &carve.test,
-        encoder,
+        &encoder,
         config,
         device,
         progress,
-    )
+    );
+    Fitted {
+        carve,
+        encoder,
+        outcome,
+    }
 }

@@ -4,14 +4,13 @@
 mod common;
 
 use movierec::data::DataDir;
-use movierec::encode::Encoder;
 use movierec::experiment::catalog;
+use movierec::experiment::{Fitted, fit};
 use movierec::modelfile::{
     self, FORMAT_VERSION, MAGIC, Metrics, ModelFileError, ModelHeader, TrainingInfo,
 };
 use movierec::predict::Recommender;
-use movierec::split::validation_split;
-use movierec::train::{Quiet, train};
+use movierec::train::Quiet;
 
 /// Trains the tiny model for one epoch on the ratings of the first 120 users of u1.base.
 fn tiny_model_bytes(seed: u64) -> Vec<u8> {
@@ -24,16 +23,14 @@ fn tiny_model_bytes(seed: u64) -> Vec<u8> {
         .collect();
     let mut cfg = common::tiny_config(1);
     cfg.seed = seed;
-    let carve = validation_split(&ratings, 0.05, seed);
-    let encoder = Encoder::build(cfg.encoder.clone(), &movies, &carve.train, None);
-    let device = movierec::device();
-    let outcome = train(
+    let Fitted {
+        encoder, outcome, ..
+    } = fit(
         &movies,
-        &carve.train,
-        &carve.test,
-        &encoder,
+        &ratings,
         &cfg,
-        &device,
+        None,
+        &movierec::device(),
         &mut Quiet,
     );
     let header = ModelHeader {
