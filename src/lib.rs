@@ -2,7 +2,7 @@
 //! and run in the browser as WebAssembly.
 //!
 //! The flow, one module per step: [`data`] (MovieLens files) → [`split`] → [`encode`] (the one
-//! encoder) → [`model`] (the CNN) → [`train`] / [`predict`] → [`modelfile`] (one file) → web.
+//! encoder) → [`model`] (the CNN) → [`train`] / [`predict`] → [`modelfile`] (one file) → [`recommend`] → `web` (wasm bindings).
 
 pub mod baselines;
 pub mod data;
@@ -13,9 +13,12 @@ pub mod metrics;
 pub mod model;
 pub mod modelfile;
 pub mod predict;
+pub mod recommend;
 pub mod split;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod train;
+#[cfg(target_arch = "wasm32")]
+mod web;
 
 use burn::tensor::Device;
 

@@ -41,6 +41,27 @@ enum Command {
     EvalNewUsers(ExperimentArgs),
     /// Download and unpack the official MovieLens 100K zip.
     FetchData(FetchArgs),
+    /// Serve the browser demo (www/, pkg/ and the model file) on http://127.0.0.1:8080.
+    Serve(ServeArgs),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Address to bind; loopback by default so the demo is not exposed to the network.
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: std::net::IpAddr,
+    /// Model file served to the page [default: www/model.movierec].
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// The page's folder [default: www].
+    #[arg(long)]
+    www: Option<PathBuf>,
+    /// The wasm package folder [default: pkg].
+    #[arg(long)]
+    pkg: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -394,6 +415,28 @@ fn fetch_cmd(args: FetchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `www`, `pkg`, … relative to the working directory, or to the source checkout this binary was
+/// built from when run elsewhere.
+fn demo_path(name: &str) -> PathBuf {
+    let here = PathBuf::from(name);
+    if here.exists() {
+        return here;
+    }
+    let checkout = Path::new(env!("CARGO_MANIFEST_DIR")).join(name);
+    if checkout.exists() { checkout } else { here }
+}
+
+fn serve_cmd(a: ServeArgs) -> anyhow::Result<()> {
+    let site = cli::serve::Site {
+        www: a.www.unwrap_or_else(|| demo_path("www")),
+        pkg: a.pkg.unwrap_or_else(|| demo_path("pkg")),
+        model: a
+            .model
+            .unwrap_or_else(|| demo_path("www").join("model.movierec")),
+    };
+    cli::serve::serve(&site, std::net::SocketAddr::new(a.bind, a.port))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -402,6 +445,7 @@ fn main() -> ExitCode {
         Command::Cv(a) => cv_cmd(a),
         Command::EvalNewUsers(a) => new_users_cmd(a),
         Command::FetchData(a) => fetch_cmd(a),
+        Command::Serve(a) => serve_cmd(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,2 +1,3 @@
 pub mod fetch;
 pub mod plot;
+pub mod serve;

@@ -1,0 +1,77 @@
+//! Browser benchmark: builds `pkg/` from this source, serves the demo with `movierec serve`, and
+//! measures in headless Chromium: time to interactive, rating click → list updated (p50 over 30
+//! clicks), and bytes transferred. Prints figures; asserts nothing about speed.
+//!
+//!     cargo bench --bench web
+
+#[path = "../tests/support/browser.rs"]
+mod browser;
+
+use browser::{Server, built_pkg, demo_model, eval, launch, median, open, wait_for};
+
+fn main() {
+    let pkg = built_pkg();
+    let server = Server::start(&demo_model(), &pkg);
+    let (chromium, _profile) = launch();
+
+    // Time to interactive and transfer, over fresh page loads (the server sends no-cache).
+    let mut tti = Vec::new();
+    let mut transfer = 0.0;
+    for _ in 0..5 {
+        let tab = open(&chromium, &server.url);
+        tti.push(eval::<f64>(&tab, "window.movierecStats.interactiveMs"));
+        transfer = eval::<f64>(
+            &tab,
+            "performance.getEntries().filter(e => 'transferSize' in e).reduce((s, e) => s + e.transferSize, 0)",
+        );
+        tab.close(false).ok();
+    }
+
+    // Click → updated list, with the visitor's ratings growing from 1 to 30.
+    let tab = open(&chromium, &server.url);
+    let clicks = 30;
+    for k in 0..clicks {
+        let stars = 1 + k % 5;
+        let id: u32 = eval(
+            &tab,
+            "Number(document.querySelector('#start-list li.movie').dataset.movieId)",
+        );
+        tab.wait_for_element(&format!(
+            "#start-list li.movie[data-movie-id='{id}'] button[data-stars='{stars}']"
+        ))
+        .unwrap()
+        .click()
+        .unwrap();
+        wait_for(
+            &tab,
+            &format!("window.movierecStats.updates.length === {}", k + 1),
+            "the update",
+        );
+    }
+    let updates: Vec<f64> = eval(&tab, "window.movierecStats.updates");
+    let mut sorted = updates.clone();
+    sorted.sort_by(f64::total_cmp);
+    let early = median(updates[..10].to_vec());
+    let late = median(updates[clicks - 10..].to_vec());
+
+    println!("browser benchmark (headless Chromium, this machine, localhost)");
+    println!(
+        "  time to interactive      p50 {:.0} ms (min {:.0}, max {:.0}) over {} loads",
+        median(tti.clone()),
+        tti.iter().copied().fold(f64::INFINITY, f64::min),
+        tti.iter().copied().fold(0.0, f64::max),
+        tti.len()
+    );
+    println!(
+        "  rating click → list      p50 {:.1} ms, p90 {:.1} ms over {} clicks (1–10 ratings: p50 {:.1} ms; 21–30 ratings: p50 {:.1} ms)",
+        median(updates.clone()),
+        sorted[sorted.len() * 9 / 10],
+        updates.len(),
+        early,
+        late
+    );
+    println!(
+        "  transferred per load     {:.0} KB (gzip where the browser accepts it)",
+        transfer / 1024.0
+    );
+}

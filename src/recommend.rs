@@ -1,0 +1,304 @@
+//! What a visitor asks of a loaded model: validated ratings in, ranked and explained
+//! recommendations out. Platform independent, so the browser bindings (`web.rs`) stay a thin
+//! layer and the native tests exercise exactly the logic the page runs.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::modelfile::CatalogEntry;
+use crate::predict::{History, Recommender};
+
+/// One rating given by a visitor, in the order they gave them (oldest first).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VisitorRating {
+    pub movie_id: u32,
+    pub rating: f32,
+}
+
+/// Narrows the recommendation list. Every field is optional from JS.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RecommendOptions {
+    /// How many movies to return.
+    pub n: usize,
+    /// Keep movies having at least one of these genres (empty = all genres).
+    pub genres: Vec<String>,
+    /// Keep movies released in this decade, e.g. 1990 for 1990–1999.
+    pub decade: Option<u16>,
+    /// Hide movies with fewer training ratings than this ("hide obscure").
+    pub min_ratings: u32,
+}
+
+impl Default for RecommendOptions {
+    fn default() -> Self {
+        Self {
+            n: 20,
+            genres: Vec::new(),
+            decade: None,
+            min_ratings: 0,
+        }
+    }
+}
+
+/// The rated movie that raised a prediction the most (leave-one-out).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Because {
+    pub movie_id: u32,
+    pub title: String,
+    /// How much lower the prediction is without that rating.
+    pub lift: f32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Recommendation {
+    pub movie_id: u32,
+    pub title: String,
+    pub year: Option<u16>,
+    pub genres: Vec<String>,
+    /// Predicted rating, 1–5 (for the popularity list: the movie's smoothed mean rating).
+    pub predicted: f32,
+    pub because: Option<Because>,
+}
+
+/// Where a list came from: the CNN, or (with no ratings yet) popularity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Basis {
+    Model,
+    Popularity,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Recommendations {
+    pub basis: Basis,
+    pub items: Vec<Recommendation>,
+}
+
+/// A visitor's input the model cannot use; the message names the offending entry.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum InputError {
+    #[error("ratings[{index}]: unknown movie id {movie_id}")]
+    UnknownMovie { index: usize, movie_id: u32 },
+    #[error("ratings[{index}]: rating {value} of movie {movie_id} is not a number from 1 to 5")]
+    BadRating {
+        index: usize,
+        movie_id: u32,
+        value: f32,
+    },
+    #[error("ratings[{second}]: movie {movie_id} is already rated at ratings[{first}]")]
+    Duplicate {
+        movie_id: u32,
+        first: usize,
+        second: usize,
+    },
+    #[error("movieIds[{index}]: unknown movie id {movie_id}")]
+    UnknownTarget { index: usize, movie_id: u32 },
+    #[error("options.n: {0} is more than the catalog holds; ask for 1 to {1}")]
+    BadCount(usize, usize),
+    #[error("options.genres: unknown genre {0:?}")]
+    UnknownGenre(String),
+    #[error("options.decade: {0} is not a decade (use e.g. 1990)")]
+    BadDecade(u16),
+}
+
+/// Prior weight (in ratings) pulling a movie's mean towards the global mean for the popularity
+/// list, so that a movie with two 5-star ratings does not top it.
+const POPULARITY_PRIOR: f32 = 20.0;
+
+impl Recommender {
+    /// Checks a visitor's ratings and turns them into a history of catalog indices.
+    pub fn visitor_history(&self, ratings: &[VisitorRating]) -> Result<History, InputError> {
+        let mut seen: HashMap<u32, usize> = HashMap::new();
+        ratings
+            .iter()
+            .enumerate()
+            .map(|(index, r)| {
+                let movie = self.index_of(r.movie_id).ok_or(InputError::UnknownMovie {
+                    index,
+                    movie_id: r.movie_id,
+                })?;
+                if !(1.0..=5.0).contains(&r.rating) {
+                    return Err(InputError::BadRating {
+                        index,
+                        movie_id: r.movie_id,
+                        value: r.rating,
+                    });
+                }
+                if let Some(&first) = seen.get(&r.movie_id) {
+                    return Err(InputError::Duplicate {
+                        movie_id: r.movie_id,
+                        first,
+                        second: index,
+                    });
+                }
+                seen.insert(r.movie_id, index);
+                Ok((movie, r.rating))
+            })
+            .collect()
+    }
+
+    /// Predicted ratings (1–5) of `movie_ids` for a visitor.
+    pub fn predict_visitor(
+        &self,
+        ratings: &[VisitorRating],
+        movie_ids: &[u32],
+    ) -> Result<Vec<f32>, InputError> {
+        let history = self.visitor_history(ratings)?;
+        let targets = movie_ids
+            .iter()
+            .enumerate()
+            .map(|(index, &movie_id)| {
+                self.index_of(movie_id)
+                    .ok_or(InputError::UnknownTarget { index, movie_id })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(self
+            .predict_indices(&[(&history, &targets)])
+            .pop()
+            .unwrap_or_default())
+    }
+
+    /// Top movies the visitor has not rated, best first. Without ratings, a popularity list
+    /// (labelled [`Basis::Popularity`]) so the page always has something to show.
+    pub fn recommend(
+        &self,
+        ratings: &[VisitorRating],
+        options: &RecommendOptions,
+    ) -> Result<Recommendations, InputError> {
+        let history = self.visitor_history(ratings)?;
+        let catalog = &self.header.catalog;
+        if options.n == 0 || options.n > catalog.len() {
+            return Err(InputError::BadCount(options.n, catalog.len()));
+        }
+        if let Some(unknown) = options
+            .genres
+            .iter()
+            .find(|g| !catalog.iter().any(|m| m.genres.contains(g)))
+        {
+            return Err(InputError::UnknownGenre(unknown.clone()));
+        }
+        if let Some(decade) = options.decade.filter(|d| d % 10 != 0) {
+            return Err(InputError::BadDecade(decade));
+        }
+        let mut rated = vec![false; catalog.len()];
+        for &(m, _) in &history {
+            rated[m] = true;
+        }
+        let candidates: Vec<usize> = (0..catalog.len())
+            .filter(|&m| !rated[m] && passes(&catalog[m], options))
+            .collect();
+        if history.is_empty() {
+            return Ok(self.popular(&candidates, options.n));
+        }
+
+        let predicted = self
+            .predict_indices(&[(&history, &candidates)])
+            .pop()
+            .unwrap_or_default();
+        let mut ranked: Vec<(usize, f32)> = candidates.into_iter().zip(predicted).collect();
+        ranked.sort_by(|a, b| {
+            b.1.total_cmp(&a.1)
+                .then(catalog[b.0].n_ratings.cmp(&catalog[a.0].n_ratings))
+                .then(a.0.cmp(&b.0))
+        });
+        ranked.truncate(options.n);
+
+        // Leave each rating out once; the one whose absence lowers a prediction most explains it.
+        let top: Vec<usize> = ranked.iter().map(|&(m, _)| m).collect();
+        let without: Vec<History> = (0..history.len())
+            .map(|k| [&history[..k], &history[k + 1..]].concat())
+            .collect();
+        let queries: Vec<(&[(usize, f32)], &[usize])> = without
+            .iter()
+            .map(|h| (h.as_slice(), top.as_slice()))
+            .collect();
+        let loo = self.predict_indices(&queries);
+        let items = ranked
+            .iter()
+            .enumerate()
+            .map(|(j, &(m, p))| {
+                let because = loo
+                    .iter()
+                    .enumerate()
+                    .map(|(k, preds)| (k, p - preds[j]))
+                    .filter(|&(_, lift)| lift > 1e-3)
+                    .max_by(|a, b| a.1.total_cmp(&b.1))
+                    .map(|(k, lift)| {
+                        let entry = &catalog[history[k].0];
+                        Because {
+                            movie_id: entry.id,
+                            title: entry.title.clone(),
+                            lift,
+                        }
+                    });
+                item(&catalog[m], p, because)
+            })
+            .collect();
+        Ok(Recommendations {
+            basis: Basis::Model,
+            items,
+        })
+    }
+
+    /// Most-rated movies ranked by their smoothed mean rating.
+    fn popular(&self, candidates: &[usize], n: usize) -> Recommendations {
+        let catalog = &self.header.catalog;
+        let prior = self.header.rating_offset;
+        let smoothed = |m: &CatalogEntry| {
+            (m.mean_rating * m.n_ratings as f32 + prior * POPULARITY_PRIOR)
+                / (m.n_ratings as f32 + POPULARITY_PRIOR)
+        };
+        let mut ranked: Vec<(usize, f32)> = candidates
+            .iter()
+            .map(|&m| (m, smoothed(&catalog[m])))
+            .collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        Recommendations {
+            basis: Basis::Popularity,
+            items: ranked
+                .into_iter()
+                .take(n)
+                .map(|(m, p)| item(&catalog[m], p, None))
+                .collect(),
+        }
+    }
+
+    /// Movies worth asking a new visitor about: log(ratings) × entropy of their ratings
+    /// (Rashid et al. 2002) — well known, and informative because opinions on them differ.
+    pub fn start_list(&self, n: usize) -> Vec<u32> {
+        let catalog = &self.header.catalog;
+        let score = |m: &CatalogEntry| (m.n_ratings as f32).max(1.0).ln() * m.rating_entropy;
+        let mut order: Vec<usize> = (0..catalog.len()).collect();
+        order.sort_by(|&a, &b| {
+            score(&catalog[b])
+                .total_cmp(&score(&catalog[a]))
+                .then(a.cmp(&b))
+        });
+        order.into_iter().take(n).map(|m| catalog[m].id).collect()
+    }
+}
+
+fn passes(movie: &CatalogEntry, options: &RecommendOptions) -> bool {
+    let genre_ok =
+        options.genres.is_empty() || options.genres.iter().any(|g| movie.genres.contains(g));
+    let decade_ok = options
+        .decade
+        .is_none_or(|d| movie.year.is_some_and(|y| y / 10 * 10 == d));
+    genre_ok && decade_ok && movie.n_ratings >= options.min_ratings
+}
+
+fn item(movie: &CatalogEntry, predicted: f32, because: Option<Because>) -> Recommendation {
+    Recommendation {
+        movie_id: movie.id,
+        title: movie.title.clone(),
+        year: movie.year,
+        genres: movie.genres.clone(),
+        predicted,
+        because,
+    }
+}

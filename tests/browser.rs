@@ -1,0 +1,380 @@
+//! The visitor's journey in real Chromium: `movierec serve` on 127.0.0.1, the wasm package built
+//! from this source in this run, the committed model. Leaves a screenshot in
+//! `target/browser-artifacts/`.
+
+#[path = "support/browser.rs"]
+mod browser;
+
+use std::time::Duration;
+
+use browser::{Server, built_pkg, demo_model, eval, launch, open, wait_for};
+use headless_chrome::Tab;
+use headless_chrome::protocol::cdp::Browser;
+use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
+use movierec::predict::Recommender;
+use movierec::recommend::VisitorRating;
+use serde_json::Value;
+
+fn ratings_in_page(tab: &Tab) -> Vec<VisitorRating> {
+    eval(
+        tab,
+        "JSON.parse(localStorage.getItem('movierec.v1') || '{\"ratings\":[]}').ratings",
+    )
+}
+
+fn rec_ids(tab: &Tab) -> Vec<u32> {
+    eval(
+        tab,
+        "[...document.querySelectorAll('#recs li.movie')].map(li => Number(li.dataset.movieId))",
+    )
+}
+
+fn click(tab: &Tab, selector: &str) {
+    tab.wait_for_element(selector)
+        .unwrap_or_else(|e| panic!("{selector}: {e}"))
+        .click()
+        .unwrap();
+}
+
+#[test]
+fn visitor_journey_in_chromium() {
+    let pkg = built_pkg();
+    let server = Server::start(&demo_model(), &pkg);
+    let (chromium, _profile) = launch();
+    let tab = open(&chromium, &server.url);
+
+    // Popularity list before any rating, labelled as such; the about line shows test metrics.
+    assert!(
+        eval::<String>(&tab, "document.getElementById('recs-basis').textContent")
+            .contains("Popular")
+    );
+    assert!(eval::<String>(&tab, "document.getElementById('about').textContent").contains("RMSE"));
+
+    // Search a title and rate it with the keyboard: Tab stop on star 1, → → →, Enter = 4 stars.
+    tab.wait_for_element("#search").unwrap().click().unwrap();
+    tab.type_str("star wars").unwrap();
+    wait_for(
+        &tab,
+        "document.querySelector('#search-results li.movie')",
+        "search results",
+    );
+    let first: u32 = eval(
+        &tab,
+        "Number(document.querySelector('#search-results li.movie').dataset.movieId)",
+    );
+    assert_eq!(first, 50, "Star Wars (1977) is the best-known match");
+    tab.wait_for_element("#search-results li.movie button[data-stars='1']")
+        .unwrap()
+        .focus()
+        .unwrap();
+    for _ in 0..3 {
+        tab.press_key("ArrowRight").unwrap();
+    }
+    tab.press_key("Enter").unwrap();
+    wait_for(
+        &tab,
+        "document.querySelectorAll('#rated-list li.movie').length === 1",
+        "the first rating",
+    );
+    assert_eq!(
+        ratings_in_page(&tab),
+        vec![VisitorRating {
+            movie_id: 50,
+            rating: 4.0
+        }]
+    );
+    assert!(
+        eval::<String>(&tab, "document.getElementById('recs-basis').textContent")
+            .contains("Predicted")
+    );
+    let mut lists = vec![rec_ids(&tab)];
+    assert_eq!(lists[0].len(), 20);
+    assert!(
+        !lists[0].contains(&50),
+        "a rated movie is never recommended"
+    );
+    // Keyboard focus stays on the widget that was used.
+    assert!(eval::<bool>(
+        &tab,
+        "document.activeElement.dataset.stars === '4'"
+    ));
+
+    // Rate three movies of the start list with clicks; the list changes.
+    for (k, stars) in [(1, 5), (2, 1), (3, 2)] {
+        let id: u32 = eval(
+            &tab,
+            "Number(document.querySelector('#start-list li.movie').dataset.movieId)",
+        );
+        click(
+            &tab,
+            &format!("#start-list li.movie[data-movie-id='{id}'] button[data-stars='{stars}']"),
+        );
+        wait_for(
+            &tab,
+            &format!(
+                "document.querySelectorAll('#rated-list li.movie').length === {}",
+                k + 1
+            ),
+            "a click rating",
+        );
+        lists.push(rec_ids(&tab));
+    }
+    assert!(
+        lists.windows(2).any(|w| w[0] != w[1]),
+        "recommendations never changed"
+    );
+    let rated = ratings_in_page(&tab);
+    assert_eq!(rated.len(), 4);
+    assert!(
+        eval::<bool>(
+            &tab,
+            "[...document.querySelectorAll('#recs .because')].length > 0"
+        ),
+        "no 'because' line"
+    );
+
+    // A genre filter narrows the list to that genre.
+    eval::<Value>(
+        &tab,
+        "(() => { const s = document.getElementById('genre'); s.value = 'Comedy'; s.dispatchEvent(new Event('change')); return null; })()",
+    );
+    let genres: Vec<String> = eval(
+        &tab,
+        "[...document.querySelectorAll('#recs li.movie .genres')].map(g => g.textContent)",
+    );
+    assert!(
+        !genres.is_empty() && genres.iter().all(|g| g.contains("Comedy")),
+        "{genres:?}"
+    );
+    assert_ne!(rec_ids(&tab), lists[3]);
+
+    // Reload keeps the ratings.
+    tab.reload(false, None).unwrap();
+    wait_for(
+        &tab,
+        "window.movierecStats && window.movierecStats.interactiveMs !== null",
+        "reload",
+    );
+    assert_eq!(ratings_in_page(&tab), rated);
+    assert_eq!(
+        eval::<usize>(
+            &tab,
+            "document.querySelectorAll('#rated-list li.movie').length"
+        ),
+        4
+    );
+
+    // Export → reset → import restores them.
+    // The export is a real download: let Chromium save it into a folder and read the file.
+    let downloads = tempfile::tempdir().unwrap();
+    tab.call_method(Browser::SetDownloadBehavior {
+        behavior: Browser::SetDownloadBehaviorBehaviorOption::Allow,
+        browser_context_id: None,
+        download_path: Some(downloads.path().display().to_string()),
+        events_enabled: None,
+    })
+    .unwrap();
+    click(&tab, "#export");
+    let saved = downloads.path().join("movierec-ratings.json");
+    let started = std::time::Instant::now();
+    while !saved.exists() && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let exported = std::fs::read_to_string(&saved).expect("the export was downloaded");
+    assert!(exported.contains("movierec-ratings"), "{exported}");
+    click(&tab, "#reset");
+    click(&tab, "#reset");
+    wait_for(
+        &tab,
+        "document.querySelectorAll('#rated-list li.movie').length === 0",
+        "reset",
+    );
+    assert!(ratings_in_page(&tab).is_empty());
+    let file = tempfile::Builder::new().suffix(".json").tempfile().unwrap();
+    std::fs::write(file.path(), &exported).unwrap();
+    tab.wait_for_element("#import")
+        .unwrap()
+        .set_input_files(&[file.path().to_str().unwrap()])
+        .unwrap();
+    wait_for(
+        &tab,
+        "document.querySelectorAll('#rated-list li.movie').length === 4",
+        "import",
+    );
+    assert_eq!(ratings_in_page(&tab), rated);
+
+    // A corrupt saved state does not break the page.
+    eval::<Value>(
+        &tab,
+        "(localStorage.setItem('movierec.v1', '{not json'), null)",
+    );
+    tab.reload(false, None).unwrap();
+    wait_for(
+        &tab,
+        "window.movierecStats && window.movierecStats.interactiveMs !== null",
+        "reload with corrupt storage",
+    );
+    assert!(
+        eval::<String>(&tab, "document.getElementById('note').textContent").contains("unreadable")
+    );
+    assert_eq!(
+        eval::<String>(&tab, "localStorage.getItem('movierec.v1.corrupt')"),
+        "{not json"
+    );
+    tab.wait_for_element("#import")
+        .unwrap()
+        .set_input_files(&[file.path().to_str().unwrap()])
+        .unwrap();
+    wait_for(
+        &tab,
+        "document.querySelectorAll('#rated-list li.movie').length === 4",
+        "second import",
+    );
+
+    // No request left 127.0.0.1, and nothing was blocked by the page's CSP.
+    let urls: Vec<String> = eval(
+        &tab,
+        "performance.getEntries().map(e => e.name).filter(n => n.includes('://'))",
+    );
+    let origin = server.url.trim_end_matches('/');
+    assert!(
+        urls.iter()
+            .all(|u| u.starts_with(origin) || u.starts_with("blob:")),
+        "{urls:?}"
+    );
+    assert_eq!(
+        eval::<Vec<String>>(&tab, "window.movierecStats.cspViolations"),
+        Vec::<String>::new()
+    );
+
+    let png = tab
+        .capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true)
+        .unwrap();
+    std::fs::write(browser::artifacts().join("journey.png"), png).unwrap();
+}
+
+#[test]
+fn wasm_agrees_with_native_and_rejects_bad_input() {
+    let pkg = built_pkg();
+    let server = Server::start(&demo_model(), &pkg);
+    let (chromium, _profile) = launch();
+    let tab = open(&chromium, &server.url);
+
+    let native =
+        Recommender::from_bytes(&std::fs::read(demo_model()).unwrap(), movierec::device()).unwrap();
+    let ids: Vec<u32> = native.header.catalog.iter().map(|m| m.id).collect();
+    // A long history (more than the encoder keeps), a short one and a single rating.
+    for n in [80usize, 7, 1] {
+        let ratings: Vec<VisitorRating> = ids
+            .iter()
+            .step_by(13)
+            .take(n)
+            .enumerate()
+            .map(|(k, &movie_id)| VisitorRating {
+                movie_id,
+                rating: (1 + (k * 7) % 5) as f32,
+            })
+            .collect();
+        let targets: Vec<u32> = ids.iter().copied().skip(1).step_by(5).collect();
+        let want = native.predict_visitor(&ratings, &targets).unwrap();
+        let got: Vec<f32> = eval(
+            &tab,
+            &format!(
+                "Array.from(window.movierec.predict({}, {}))",
+                serde_json::to_string(&ratings).unwrap(),
+                serde_json::to_string(&targets).unwrap()
+            ),
+        );
+        let worst = want
+            .iter()
+            .zip(&got)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        assert_eq!(want.len(), got.len());
+        assert!(
+            worst <= 1e-4,
+            "history of {n}: native and wasm differ by {worst}"
+        );
+    }
+
+    // Bad calls from JS throw errors with a message; the module keeps working afterwards.
+    let error = |call: &str| -> String {
+        eval(
+            &tab,
+            &format!(
+                "(() => {{ try {{ {call}; return 'no error'; }} catch (e) {{ return String(e.message); }} }})()"
+            ),
+        )
+    };
+    let cases = [
+        (
+            "movierec.recommend([{movieId: 999999, rating: 4}], {})",
+            "unknown movie id 999999",
+        ),
+        (
+            "movierec.recommend([{movieId: 50, rating: NaN}], {})",
+            "not a number from 1 to 5",
+        ),
+        (
+            "movierec.recommend([{movieId: 50, rating: 6}], {})",
+            "ratings[0]",
+        ),
+        (
+            "movierec.recommend([{movieId: 50, rating: 4}, {movieId: 50, rating: 2}], {})",
+            "already rated",
+        ),
+        ("movierec.recommend('nope', {})", "ratings"),
+        ("movierec.recommend([], {n: 0})", "options.n"),
+        (
+            "movierec.recommend([], {genres: ['Opera']})",
+            "unknown genre",
+        ),
+        (
+            "movierec.predict([{movieId: 50, rating: 4}], [1, 424242])",
+            "movieIds[1]",
+        ),
+        ("new window.MovieRec(new Uint8Array([1, 2, 3]))", "model"),
+        ("new window.MovieRec(new Uint8Array(0))", "model"),
+    ];
+    for (call, expected) in cases {
+        let message = error(call);
+        assert!(
+            message.contains(expected),
+            "{call}: {message:?} lacks {expected:?}"
+        );
+    }
+    let empty: Value = eval(&tab, "movierec.recommend([], {n: 5})");
+    assert_eq!(empty["basis"], "popularity");
+    assert_eq!(empty["items"].as_array().unwrap().len(), 5);
+    let after: Value = eval(
+        &tab,
+        "movierec.recommend([{movieId: 50, rating: 5}], {n: 3})",
+    );
+    assert_eq!(after["basis"], "model");
+}
+
+#[test]
+fn a_corrupt_model_file_shows_an_error_message() {
+    let pkg = built_pkg();
+    let mut bytes = std::fs::read(demo_model()).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x55;
+    let corrupt = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(corrupt.path(), &bytes).unwrap();
+    let server = Server::start(corrupt.path(), &pkg);
+    let (chromium, _profile) = launch();
+    let tab = chromium.new_tab().unwrap();
+    tab.set_default_timeout(Duration::from_secs(60));
+    tab.navigate_to(&server.url).unwrap();
+    wait_for(
+        &tab,
+        "!document.getElementById('error').hidden",
+        "the error message",
+    );
+    let message: String = eval(&tab, "document.getElementById('error').textContent");
+    assert!(message.contains("corrupt"), "{message}");
+    assert!(eval::<bool>(
+        &tab,
+        "document.getElementById('loading').hidden && document.getElementById('app').hidden"
+    ));
+}

@@ -1,0 +1,237 @@
+//! The visitor API the page calls (through wasm), run natively against the committed demo model:
+//! ranking, filters, explanations, the popularity fallback and every bad-input class.
+
+use movierec::predict::Recommender;
+use movierec::recommend::{Basis, InputError, RecommendOptions, VisitorRating};
+
+fn demo() -> Recommender {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("www/model.movierec");
+    Recommender::from_bytes(&std::fs::read(path).unwrap(), movierec::device()).unwrap()
+}
+
+fn r(movie_id: u32, rating: f32) -> VisitorRating {
+    VisitorRating { movie_id, rating }
+}
+
+/// Star Wars 5, Toy Story 4, Fargo 2, Liar Liar 1.
+fn visitor() -> Vec<VisitorRating> {
+    vec![r(50, 5.0), r(1, 4.0), r(100, 2.0), r(294, 1.0)]
+}
+
+#[test]
+fn recommendations_are_ranked_unrated_and_filtered() {
+    let rec = demo();
+    let list = rec
+        .recommend(&visitor(), &RecommendOptions::default())
+        .unwrap();
+    assert_eq!(list.basis, Basis::Model);
+    assert_eq!(list.items.len(), 20);
+    assert!(
+        list.items
+            .windows(2)
+            .all(|w| w[0].predicted >= w[1].predicted)
+    );
+    assert!(
+        list.items
+            .iter()
+            .all(|i| (1.0..=5.0).contains(&i.predicted))
+    );
+    assert!(
+        list.items
+            .iter()
+            .all(|i| ![50, 1, 100, 294].contains(&i.movie_id))
+    );
+    // The list holds the best predictions among all unrated movies.
+    let all: Vec<u32> = rec.header.catalog.iter().map(|m| m.id).collect();
+    let unrated: Vec<u32> = all
+        .into_iter()
+        .filter(|id| ![50, 1, 100, 294].contains(id))
+        .collect();
+    let mut every = rec.predict_visitor(&visitor(), &unrated).unwrap();
+    every.sort_by(|a, b| b.total_cmp(a));
+    assert!((every[0] - list.items[0].predicted).abs() < 1e-6);
+    assert!((every[19] - list.items[19].predicted).abs() < 1e-6);
+
+    let options = RecommendOptions {
+        n: 10,
+        genres: vec!["Comedy".into(), "Horror".into()],
+        decade: Some(1980),
+        min_ratings: 20,
+    };
+    let narrowed = rec.recommend(&visitor(), &options).unwrap();
+    assert!(!narrowed.items.is_empty() && narrowed.items.len() <= 10);
+    for item in &narrowed.items {
+        let entry = &rec.header.catalog[rec.index_of(item.movie_id).unwrap()];
+        assert!(item.genres.iter().any(|g| g == "Comedy" || g == "Horror"));
+        assert!((1980..1990).contains(&item.year.unwrap()));
+        assert!(entry.n_ratings >= 20);
+    }
+}
+
+#[test]
+fn because_names_the_rating_whose_removal_lowers_the_prediction_most() {
+    let rec = demo();
+    let ratings = visitor();
+    let list = rec
+        .recommend(&ratings, &RecommendOptions::default())
+        .unwrap();
+    let explained: Vec<_> = list.items.iter().filter(|i| i.because.is_some()).collect();
+    assert!(!explained.is_empty());
+    for item in explained {
+        let because = item.because.as_ref().unwrap();
+        let mut lifts = Vec::new();
+        for k in 0..ratings.len() {
+            let mut without = ratings.clone();
+            without.remove(k);
+            let p = rec.predict_visitor(&without, &[item.movie_id]).unwrap()[0];
+            lifts.push((ratings[k].movie_id, item.predicted - p));
+        }
+        let best = lifts.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
+        assert_eq!(because.movie_id, best.0, "{lifts:?}");
+        assert!((because.lift - best.1).abs() < 1e-5);
+        assert!(because.lift > 0.0);
+    }
+}
+
+#[test]
+fn no_ratings_gives_a_labelled_popularity_list() {
+    let rec = demo();
+    let list = rec
+        .recommend(
+            &[],
+            &RecommendOptions {
+                n: 5,
+                genres: vec!["Drama".into()],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(list.basis, Basis::Popularity);
+    assert_eq!(list.items.len(), 5);
+    assert!(list.items.iter().all(|i| i.because.is_none()));
+    assert!(
+        list.items
+            .iter()
+            .all(|i| i.genres.contains(&"Drama".into()))
+    );
+    assert!(
+        list.items
+            .windows(2)
+            .all(|w| w[0].predicted >= w[1].predicted)
+    );
+}
+
+#[test]
+fn short_histories_score_the_same_alone_or_batched_with_long_ones() {
+    // user_tensors cuts padding to the longest history in a batch; the cut must not change results.
+    let rec = demo();
+    let short: Vec<(usize, f32)> = vec![(49, 5.0), (0, 4.0), (99, 2.0)];
+    let long: Vec<(usize, f32)> = (0..200)
+        .map(|k| (k * 7 % 1682, (k % 5 + 1) as f32))
+        .collect();
+    let targets: Vec<usize> = (0..1682).step_by(3).collect();
+    let alone = rec.predict_indices(&[(&short, &targets)]);
+    let batched = rec.predict_indices(&[(&long, &targets), (&short, &targets)]);
+    let worst = alone[0]
+        .iter()
+        .zip(&batched[1])
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(worst < 1e-5, "{worst}");
+}
+
+#[test]
+fn start_list_prefers_well_known_divisive_movies() {
+    let rec = demo();
+    let ids = rec.start_list(10);
+    assert_eq!(ids.len(), 10);
+    let score = |id: u32| {
+        let m = &rec.header.catalog[rec.index_of(id).unwrap()];
+        (m.n_ratings as f32).ln() * m.rating_entropy
+    };
+    assert!(ids.windows(2).all(|w| score(w[0]) >= score(w[1])));
+    let median_count = {
+        let mut c: Vec<u32> = rec.header.catalog.iter().map(|m| m.n_ratings).collect();
+        c.sort_unstable();
+        c[c.len() / 2]
+    };
+    for id in ids {
+        assert!(rec.header.catalog[rec.index_of(id).unwrap()].n_ratings > 5 * median_count);
+    }
+}
+
+#[test]
+fn bad_visitor_input_is_a_clear_error() {
+    let rec = demo();
+    let d = RecommendOptions::default();
+    let err =
+        |ratings: &[VisitorRating], o: &RecommendOptions| rec.recommend(ratings, o).unwrap_err();
+    assert_eq!(
+        err(&[r(50, 4.0), r(99999, 3.0)], &d),
+        InputError::UnknownMovie {
+            index: 1,
+            movie_id: 99999
+        }
+    );
+    for bad in [0.0, 5.5, -1.0, f32::NAN, f32::INFINITY] {
+        let e = err(&[r(50, bad)], &d);
+        assert!(
+            matches!(
+                e,
+                InputError::BadRating {
+                    index: 0,
+                    movie_id: 50,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
+    assert_eq!(
+        err(&[r(50, 4.0), r(1, 3.0), r(50, 2.0)], &d).to_string(),
+        "ratings[2]: movie 50 is already rated at ratings[0]"
+    );
+    assert!(matches!(
+        err(&[], &RecommendOptions { n: 0, ..d.clone() }),
+        InputError::BadCount(0, _)
+    ));
+    assert!(matches!(
+        err(
+            &[],
+            &RecommendOptions {
+                n: 100_000,
+                ..d.clone()
+            }
+        ),
+        InputError::BadCount(100_000, _)
+    ));
+    assert_eq!(
+        err(
+            &[],
+            &RecommendOptions {
+                genres: vec!["Opera".into()],
+                ..d.clone()
+            }
+        )
+        .to_string(),
+        "options.genres: unknown genre \"Opera\""
+    );
+    assert!(matches!(
+        err(
+            &[],
+            &RecommendOptions {
+                decade: Some(1995),
+                ..d.clone()
+            }
+        ),
+        InputError::BadDecade(1995)
+    ));
+    assert_eq!(
+        rec.predict_visitor(&[r(50, 4.0)], &[1, 2, 77777])
+            .unwrap_err(),
+        InputError::UnknownTarget {
+            index: 2,
+            movie_id: 77777
+        }
+    );
+}

@@ -1,0 +1,160 @@
+//! `movierec serve`: right files with the right types, gzip, and nothing outside www/ and pkg/.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the real binary on a free loopback port and reads the address it prints.
+fn start(args: &[&str]) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_movierec"))
+        .arg("serve")
+        .args(["--port", "0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start movierec serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .to_string();
+    Server { child, addr }
+}
+
+/// A raw HTTP/1.0 request, so the path reaches the server exactly as written.
+fn get(addr: &str, path: &str, extra: &str) -> (String, Vec<u8>) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n{extra}\r\n").unwrap();
+    let mut all = Vec::new();
+    s.read_to_end(&mut all).unwrap();
+    let split = all.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    (
+        String::from_utf8_lossy(&all[..split]).to_lowercase(),
+        all[split + 4..].to_vec(),
+    )
+}
+
+fn site() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let www = dir.path().join("www");
+    let pkg = dir.path().join("pkg");
+    std::fs::create_dir_all(&www).unwrap();
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(www.join("index.html"), "<!doctype html><p>hello").unwrap();
+    std::fs::write(www.join("app.js"), "export const x = 1;").unwrap();
+    std::fs::write(www.join(".env"), "hidden").unwrap();
+    std::fs::write(pkg.join("movierec.js"), "// glue").unwrap();
+    std::fs::write(pkg.join("movierec_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    std::fs::write(dir.path().join("model.bin"), vec![7u8; 5000]).unwrap();
+    std::fs::write(dir.path().join("secret.txt"), "top secret").unwrap();
+    dir
+}
+
+fn start_site(dir: &tempfile::TempDir) -> Server {
+    let p = |x: &str| dir.path().join(x).display().to_string();
+    start(&[
+        "--www",
+        &p("www"),
+        "--pkg",
+        &p("pkg"),
+        "--model",
+        &p("model.bin"),
+    ])
+}
+
+#[test]
+fn serves_the_demo_files_with_their_types() {
+    let dir = site();
+    let server = start_site(&dir);
+    assert!(server.addr.starts_with("127.0.0.1:"), "{}", server.addr);
+
+    let (head, body) = get(&server.addr, "/", "");
+    assert!(
+        head.starts_with("http/1.0 200") || head.starts_with("http/1.1 200"),
+        "{head}"
+    );
+    assert!(head.contains("content-type: text/html"), "{head}");
+    assert_eq!(body, b"<!doctype html><p>hello");
+
+    let (head, _) = get(&server.addr, "/app.js", "");
+    assert!(head.contains("content-type: text/javascript"), "{head}");
+    let (head, body) = get(&server.addr, "/pkg/movierec_bg.wasm", "");
+    assert!(head.contains("content-type: application/wasm"), "{head}");
+    assert_eq!(body, b"\0asm\x01\0\0\0");
+    let (_, body) = get(&server.addr, "/model.movierec?v=2", "");
+    assert_eq!(body, vec![7u8; 5000]);
+    let (head, _) = get(&server.addr, "/", "");
+    assert!(
+        head.contains("content-security-policy: default-src 'self'"),
+        "{head}"
+    );
+}
+
+#[test]
+fn compresses_when_the_browser_accepts_gzip() {
+    let dir = site();
+    let server = start_site(&dir);
+    let (head, body) = get(
+        &server.addr,
+        "/model.movierec",
+        "Accept-Encoding: gzip, deflate\r\n",
+    );
+    assert!(head.contains("content-encoding: gzip"), "{head}");
+    assert!(body.len() < 5000);
+    let mut plain = Vec::new();
+    flate2::read::GzDecoder::new(&body[..])
+        .read_to_end(&mut plain)
+        .unwrap();
+    assert_eq!(plain, vec![7u8; 5000]);
+}
+
+#[test]
+fn nothing_outside_www_and_pkg_is_reachable() {
+    let dir = site();
+    let server = start_site(&dir);
+    for path in [
+        "/../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/pkg/../../secret.txt",
+        "/pkg/..%2f..%2fsecret.txt",
+        "/..%5csecret.txt",
+        "//etc/passwd",
+        "/.env",
+        "/nope.html",
+        "/%zz",
+    ] {
+        let (head, body) = get(&server.addr, path, "");
+        assert!(head.contains(" 404"), "{path}: {head}");
+        assert!(!String::from_utf8_lossy(&body).contains("secret"), "{path}");
+    }
+}
+
+#[test]
+fn refuses_a_folder_that_is_not_a_demo() {
+    let dir = site();
+    let out = Command::new(env!("CARGO_BIN_EXE_movierec"))
+        .args(["serve", "--port", "0", "--pkg"])
+        .arg(dir.path().join("www"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--pkg") && err.contains("www"), "{err}");
+}

@@ -1,0 +1,324 @@
+// The page: loads the wasm package and the model, keeps the visitor's ratings, and re-ranks
+// recommendations on every change. All scoring happens in wasm (the crate's own encoder and CNN).
+
+import init, { MovieRec } from "./pkg/movierec.js";
+import * as storage from "./storage.js";
+import { starWidget, starText } from "./stars.js";
+
+const MODEL_URL = "model.movierec";
+const OBSCURE_BELOW = 20;
+const START_LIST = 12;
+const SEARCH_RESULTS = 10;
+const RECOMMENDATIONS = 20;
+
+// Figures the browser benchmark reads: time to interactive and per-update latencies (ms).
+const stats = { interactiveMs: null, updates: [], cspViolations: [] };
+window.movierecStats = stats;
+document.addEventListener("securitypolicyviolation", (e) => stats.cspViolations.push(e.blockedURI));
+
+const $ = (id) => document.getElementById(id);
+const state = { ratings: [], skipped: new Set(), resetArmed: null };
+let rec = null;
+let catalog = [];
+let byId = new Map();
+
+main();
+
+async function main() {
+  try {
+    const [bytes] = await Promise.all([fetchWithProgress(MODEL_URL), init()]);
+    $("load-text").textContent = "Starting the model…";
+    rec = new MovieRec(bytes);
+    // For the console (and the browser tests): the loaded model and the class.
+    window.movierec = rec;
+    window.MovieRec = MovieRec;
+  } catch (e) {
+    return showError(e);
+  }
+  catalog = rec.catalog();
+  byId = new Map(catalog.map((m) => [m.movieId, m]));
+  const saved = storage.load(new Set(byId.keys()));
+  state.ratings = saved.ratings;
+  state.skipped = new Set(saved.skipped);
+  note(saved.problems.join(" "));
+  setUpControls();
+  showAbout(rec.about());
+  $("loading").hidden = true;
+  $("app").hidden = false;
+  renderAll();
+  stats.interactiveMs = performance.now();
+}
+
+async function fetchWithProgress(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`could not download the model (${url}): HTTP ${response.status}`);
+  const total = Number(response.headers.get("Content-Length")) || 0;
+  const compressed = response.headers.has("Content-Encoding");
+  const reader = response.body.getReader();
+  const chunks = [];
+  let received = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    received += value.length;
+    const mb = (received / 1e6).toFixed(1);
+    if (total && !compressed) {
+      $("load-progress").value = received / total;
+      $("load-text").textContent = `Downloading the model… ${mb} of ${(total / 1e6).toFixed(1)} MB`;
+    } else {
+      $("load-progress").removeAttribute("value");
+      $("load-text").textContent = `Downloading the model… ${mb} MB`;
+    }
+  }
+  const bytes = new Uint8Array(received);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.length;
+  }
+  return bytes;
+}
+
+function showError(e) {
+  $("loading").hidden = true;
+  const box = $("error");
+  box.hidden = false;
+  box.textContent = "The recommender could not start: " + (e && e.message ? e.message : String(e)) +
+    ". Reload the page to try again; if it keeps failing, the model file or the wasm package is damaged (rebuild with scripts/build-web.sh).";
+}
+
+function note(text) {
+  $("note").textContent = text || "";
+}
+
+function showAbout(about) {
+  const fmt = (x) => x.toFixed(3);
+  const test = about.test
+    ? `test RMSE ${fmt(about.test.rmse)}, MAE ${fmt(about.test.mae)}`
+    : `validation RMSE ${fmt(about.validation.rmse)}`;
+  $("about").textContent =
+    `Model: the CNN of Kutlimuratov & Atadjanova, trained on MovieLens 100K (${about.trainRatings.toLocaleString("en")} ratings, ` +
+    `split ${about.split}, preset ${about.preset}; ${test}). It runs entirely in your browser; ratings stay on this device.`;
+}
+
+function setUpControls() {
+  const genres = [...new Set(catalog.flatMap((m) => m.genres))].filter((g) => g !== "unknown").sort();
+  for (const g of genres) $("genre").append(new Option(g, g));
+  const decades = [...new Set(catalog.filter((m) => m.year).map((m) => Math.floor(m.year / 10) * 10))].sort();
+  for (const d of decades.reverse()) $("decade").append(new Option(`${d}s`, String(d)));
+  for (const id of ["genre", "decade", "hide-obscure"]) {
+    $(id).addEventListener("change", (e) => renderRecommendations(e));
+  }
+  $("search").addEventListener("input", () => renderSearch());
+  $("export").addEventListener("click", exportRatings);
+  $("import").addEventListener("change", importRatings);
+  $("reset").addEventListener("click", resetRatings);
+}
+
+// ---- ratings ---------------------------------------------------------------------------------
+
+function ratingOf(id) {
+  const r = state.ratings.find((x) => x.movieId === id);
+  return r ? r.rating : 0;
+}
+
+/** Sets (or with 0 removes) a rating; the event's timestamp measures click → list updated. */
+function rate(id, stars, event) {
+  const rest = state.ratings.filter((r) => r.movieId !== id);
+  state.ratings = stars > 0 ? [...rest, { movieId: id, rating: stars }] : rest;
+  persist();
+  renderAll(event);
+}
+
+function persist() {
+  const problem = storage.save(state.ratings, [...state.skipped]);
+  if (problem) note(problem);
+}
+
+// ---- rendering -------------------------------------------------------------------------------
+
+function renderAll(event) {
+  const focus = focusedStar();
+  renderRecommendations(event);
+  renderStartList();
+  renderSearch();
+  renderRated();
+  restoreFocus(focus);
+}
+
+// Lists are rebuilt on every change; keep keyboard users on the star they were on.
+function focusedStar() {
+  const el = document.activeElement;
+  const li = el && el.dataset && el.dataset.stars ? el.closest("li.movie") : null;
+  return li ? { list: li.parentElement.id, id: li.dataset.movieId, stars: el.dataset.stars } : null;
+}
+
+function restoreFocus(f) {
+  if (!f) return;
+  const star = `li[data-movie-id="${f.id}"] button[data-stars="${f.stars}"]`;
+  const el = document.querySelector(`#${f.list} ${star}`) || document.querySelector(`#rated-list ${star}`);
+  if (el) el.focus();
+}
+
+function movieRow(m, extra) {
+  const li = document.createElement("li");
+  li.className = "movie";
+  li.dataset.movieId = m.movieId;
+  const info = document.createElement("div");
+  info.className = "info";
+  const title = document.createElement("span");
+  title.className = "title";
+  title.textContent = m.year ? `${m.title} (${m.year})` : m.title;
+  const genres = document.createElement("span");
+  genres.className = "genres";
+  genres.textContent = m.genres.join(" · ");
+  info.append(title, genres);
+  li.append(info);
+  if (extra) extra(li, info);
+  li.append(starWidget(m, ratingOf(m.movieId), rate));
+  return li;
+}
+
+function renderStartList() {
+  const list = $("start-list");
+  const rated = new Set(state.ratings.map((r) => r.movieId));
+  const ids = Array.from(rec.startList(catalog.length)).filter((id) => !rated.has(id) && !state.skipped.has(id));
+  list.replaceChildren(
+    ...ids.slice(0, START_LIST).map((id) =>
+      movieRow(byId.get(id), (li) => {
+        const skip = document.createElement("button");
+        skip.type = "button";
+        skip.className = "skip";
+        skip.textContent = "Haven't seen";
+        skip.setAttribute("aria-label", `Haven't seen ${byId.get(id).title}`);
+        skip.addEventListener("click", () => {
+          state.skipped.add(id);
+          persist();
+          renderStartList();
+        });
+        li.append(skip);
+      }),
+    ),
+  );
+}
+
+const fold = (s) => s.normalize("NFD").replace(/\p{Diacritic}/gu, "").toLowerCase();
+
+function renderSearch() {
+  const words = fold($("search").value).split(/\s+/).filter(Boolean);
+  const list = $("search-results");
+  if (!words.length) return list.replaceChildren();
+  const hits = catalog
+    .filter((m) => {
+      const t = fold(`${m.title} ${m.year || ""}`);
+      return words.every((w) => t.includes(w));
+    })
+    .sort((a, b) => b.nRatings - a.nRatings)
+    .slice(0, SEARCH_RESULTS);
+  if (!hits.length) {
+    const li = document.createElement("li");
+    li.className = "empty";
+    li.textContent = "No title matches.";
+    return list.replaceChildren(li);
+  }
+  list.replaceChildren(...hits.map((m) => movieRow(m)));
+}
+
+function renderRated() {
+  $("rated-count").textContent = state.ratings.length ? `(${state.ratings.length})` : "";
+  const rows = [...state.ratings].reverse().map((r) => movieRow(byId.get(r.movieId)));
+  if (!rows.length) {
+    const li = document.createElement("li");
+    li.className = "empty";
+    li.textContent = "None yet — rate a movie above to get recommendations.";
+    rows.push(li);
+  }
+  $("rated-list").replaceChildren(...rows);
+}
+
+function renderRecommendations(event) {
+  const options = {
+    n: RECOMMENDATIONS,
+    genres: $("genre").value ? [$("genre").value] : [],
+    decade: $("decade").value ? Number($("decade").value) : null,
+    minRatings: $("hide-obscure").checked ? OBSCURE_BELOW : 0,
+  };
+  let result;
+  try {
+    result = rec.recommend(state.ratings, options);
+  } catch (e) {
+    note("Could not compute recommendations: " + e.message);
+    return;
+  }
+  $("recs-basis").textContent =
+    result.basis === "popularity"
+      ? "Popular with MovieLens users — rate a movie and this list becomes yours."
+      : `Predicted from your ${state.ratings.length} rating${state.ratings.length === 1 ? "" : "s"}.`;
+  const rows = result.items.map((item) =>
+    movieRow(item, (li, info) => {
+      const predicted = document.createElement("span");
+      predicted.className = "predicted";
+      predicted.textContent = result.basis === "model" ? `predicted ${starText(item.predicted)}` : `average ${starText(item.predicted)}`;
+      predicted.title = `${item.predicted.toFixed(2)} of 5`;
+      info.append(predicted);
+      if (item.because) {
+        const because = document.createElement("span");
+        because.className = "because";
+        because.textContent = `because you rated ${item.because.title} ${"★".repeat(ratingOf(item.because.movieId))}`;
+        info.append(because);
+      }
+    }),
+  );
+  if (!rows.length) {
+    const li = document.createElement("li");
+    li.className = "empty";
+    li.textContent = "No movie matches these filters.";
+    rows.push(li);
+  }
+  $("recs").replaceChildren(...rows);
+  if (event && event.timeStamp) stats.updates.push(performance.now() - event.timeStamp);
+}
+
+// ---- export / import / reset -----------------------------------------------------------------
+
+function exportRatings() {
+  const text = storage.exportText(state.ratings, (id) => byId.get(id).title);
+  const link = $("export-link");
+  if (link.href) URL.revokeObjectURL(link.href);
+  link.href = URL.createObjectURL(new Blob([text], { type: "application/json" }));
+  link.click();
+  note(`Exported ${state.ratings.length} ratings to movierec-ratings.json.`);
+}
+
+async function importRatings(e) {
+  const file = e.target.files && e.target.files[0];
+  if (!file) return;
+  const parsed = storage.parseImport(await file.text(), new Set(byId.keys()));
+  e.target.value = "";
+  if (parsed.error) return note(`${file.name}: ${parsed.error}`);
+  state.ratings = parsed.ratings;
+  persist();
+  renderAll();
+  note(`Imported ${parsed.ratings.length} ratings from ${file.name}.`);
+}
+
+function resetRatings() {
+  const button = $("reset");
+  if (!state.resetArmed) {
+    button.textContent = `Click again to delete ${state.ratings.length} ratings`;
+    state.resetArmed = setTimeout(() => {
+      state.resetArmed = null;
+      button.textContent = "Reset all";
+    }, 4000);
+    return;
+  }
+  clearTimeout(state.resetArmed);
+  state.resetArmed = null;
+  button.textContent = "Reset all";
+  state.ratings = [];
+  state.skipped.clear();
+  persist();
+  renderAll();
+  note("All ratings deleted.");
+}
