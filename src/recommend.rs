@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::modelfile::CatalogEntry;
-use crate::predict::{History, Recommender};
+use crate::predict::{History, Query, Recommender};
 
 /// One rating given by a visitor, in the order they gave them (oldest first).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -213,7 +213,7 @@ impl Recommender {
         let without: Vec<History> = (0..history.len())
             .map(|k| [&history[..k], &history[k + 1..]].concat())
             .collect();
-        let queries: Vec<(&[(usize, f32)], &[usize])> = without
+        let queries: Vec<Query> = without
             .iter()
             .map(|h| (h.as_slice(), top.as_slice()))
             .collect();

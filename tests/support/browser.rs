@@ -126,11 +126,19 @@ pub fn eval<T: serde::de::DeserializeOwned>(tab: &Tab, expr: &str) -> T {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{expr}: {e}: {text}"))
 }
 
-/// Polls a JS condition until it holds (panics with `what` after 60 s).
+/// Polls a JS condition until it holds (panics with `what` after 60 s). A poll that lands while
+/// the page is navigating (no value yet) counts as "not yet".
 pub fn wait_for(tab: &Tab, condition: &str, what: &str) {
     let started = Instant::now();
+    let poll = format!("(() => {{ try {{ return !!({condition}); }} catch {{ return false; }} }})()");
     while started.elapsed() < Duration::from_secs(60) {
-        if eval::<bool>(tab, &format!("!!({condition})")) {
+        let holds = tab
+            .evaluate(&poll, false)
+            .ok()
+            .and_then(|r| r.value)
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        if holds {
             return;
         }
         std::thread::sleep(Duration::from_millis(50));
