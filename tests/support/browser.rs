@@ -130,7 +130,8 @@ pub fn eval<T: serde::de::DeserializeOwned>(tab: &Tab, expr: &str) -> T {
 /// the page is navigating (no value yet) counts as "not yet".
 pub fn wait_for(tab: &Tab, condition: &str, what: &str) {
     let started = Instant::now();
-    let poll = format!("(() => {{ try {{ return !!({condition}); }} catch {{ return false; }} }})()");
+    let poll =
+        format!("(() => {{ try {{ return !!({condition}); }} catch {{ return false; }} }})()");
     while started.elapsed() < Duration::from_secs(60) {
         let holds = tab
             .evaluate(&poll, false)
