@@ -375,7 +375,7 @@ pub fn fit(
 ) -> Fitted {
     let carve = validation_split(train_ratings, config.validation_fraction, config.seed);
     let encoder = Encoder::build(config.encoder.clone(), movies, &carve.train, descriptions);
-    let outcome = train(
+    let mut outcome = train(
         movies,
         &carve.train,
         &carve.test,
@@ -384,6 +384,8 @@ pub fn fit(
         device,
         progress,
     );
+    // Everything after training scores the weights as the model file will hold them.
+    outcome.model = crate::modelfile::to_stored_precision(outcome.model);
     Fitted {
         carve,
         encoder,
