@@ -21,6 +21,8 @@ const state = { ratings: [], skipped: new Set(), resetArmed: null };
 let rec = null;
 let catalog = [];
 let byId = new Map();
+/** Every movie id, best to rate first; the order depends only on the model, so it is computed once. */
+let startOrder = [];
 
 main();
 
@@ -37,6 +39,7 @@ async function main() {
   }
   catalog = rec.catalog();
   byId = new Map(catalog.map((m) => [m.movieId, m]));
+  startOrder = Array.from(rec.startList(catalog.length));
   const saved = storage.load(new Set(byId.keys()));
   state.ratings = saved.ratings;
   state.skipped = new Set(saved.skipped);
@@ -183,7 +186,7 @@ function movieRow(m, extra) {
 function renderStartList() {
   const list = $("start-list");
   const rated = new Set(state.ratings.map((r) => r.movieId));
-  const ids = Array.from(rec.startList(catalog.length)).filter((id) => !rated.has(id) && !state.skipped.has(id));
+  const ids = startOrder.filter((id) => !rated.has(id) && !state.skipped.has(id));
   list.replaceChildren(
     ...ids.slice(0, START_LIST).map((id) =>
       movieRow(byId.get(id), (li) => {
