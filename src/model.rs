@@ -7,6 +7,9 @@
 //!   masked mean- and max-pooling → user vector.
 //! * Head: a fully connected layer over [user, movie] (computed as two linears so the movie half
 //!   can be precomputed once per catalog) plus a user·movie interaction term → rating.
+//! * Optional target-aware attention (not in the paper): the target movie queries the convolved
+//!   history, so "how did this user rate movies like this one" reaches the head directly instead
+//!   of through one pooled summary — a learned neighbourhood model over the sequence.
 
 use burn::module::Module;
 use burn::nn::conv::{Conv1d, Conv1dConfig};
@@ -30,6 +33,9 @@ pub struct ModelConfig {
     pub kernel_size: usize,
     pub hidden: usize,
     pub dropout: f64,
+    /// Adds target-aware attention over the convolved history. Absent in older model files.
+    #[serde(default)]
+    pub attention: bool,
 }
 
 impl ModelConfig {
@@ -44,15 +50,20 @@ impl ModelConfig {
             kernel_size: 3,
             hidden: 128,
             dropout: 0.0,
+            attention: false,
         }
     }
 
-    fn user_dim(&self) -> usize {
-        2 * self
-            .user_filters
+    /// Channels per history position after the convolutions.
+    fn position_dim(&self) -> usize {
+        self.user_filters
             .last()
             .copied()
             .unwrap_or(2 * self.movie_dim + 1)
+    }
+
+    fn user_dim(&self) -> usize {
+        2 * self.position_dim()
     }
 
     pub fn init(&self, device: &Device) -> MovieCnn {
@@ -87,8 +98,25 @@ impl ModelConfig {
                 .with_bias(false)
                 .init(device),
             dropout: DropoutConfig::new(self.dropout).init(),
+            attention: self.attention.then(|| TargetAttention {
+                query: LinearConfig::new(self.movie_dim, self.position_dim()).init(device),
+                to_hidden: LinearConfig::new(self.position_dim(), self.hidden)
+                    .with_bias(false)
+                    .init(device),
+                interaction: LinearConfig::new(self.position_dim(), self.movie_dim)
+                    .with_bias(false)
+                    .init(device),
+            }),
         }
     }
+}
+
+/// The target movie attends over the user's convolved history positions.
+#[derive(Module, Debug)]
+pub struct TargetAttention {
+    query: Linear,
+    to_hidden: Linear,
+    interaction: Linear,
 }
 
 #[derive(Module, Debug)]
@@ -102,6 +130,18 @@ pub struct MovieCnn {
     head_out: Linear,
     interaction: Linear,
     dropout: Dropout,
+    attention: Option<TargetAttention>,
+}
+
+/// A batch of encoded users: the pooled vector and, for attention, every history position.
+#[derive(Debug, Clone)]
+pub struct UserEncoding {
+    /// `[B, user_dim]`
+    pub pooled: Tensor<2>,
+    /// `[B, H, C]` convolved history positions.
+    positions: Tensor<3>,
+    /// `[B, 1, H]`: 0 for real ratings, a large negative number for padding.
+    padding_bias: Tensor<3>,
 }
 
 /// Per-catalog tensors computed once: movie vectors and their half of the first head layer.
@@ -130,14 +170,14 @@ impl MovieCnn {
     }
 
     /// Encodes users from their histories: movie indices `[B, H]`, rating features `[B, H]` and
-    /// a mask `[B, H]` (1 = real rating, 0 = padding). Returns `[B, user_dim]`.
+    /// a mask `[B, H]` (1 = real rating, 0 = padding).
     pub fn encode_users(
         &self,
         table: &MovieTable,
         movies: Tensor<2, Int>,
         ratings: Tensor<2>,
         mask: Tensor<2>,
-    ) -> Tensor<2> {
+    ) -> UserEncoding {
         let [b, h] = movies.dims();
         let [_, d] = table.vectors.dims();
         let items = table
@@ -153,17 +193,21 @@ impl MovieCnn {
             x = relu(conv.forward(x)) * mask.clone();
         }
         let [_, c, _] = x.dims();
-        let count = mask.sum_dim(2).clamp_min(1.0); // [B, 1, 1]
+        let count = mask.clone().sum_dim(2).clamp_min(1.0); // [B, 1, 1]
         let mean = (x.clone().sum_dim(2) / count).reshape([b, c]);
-        let max = x.max_dim(2).reshape([b, c]); // post-ReLU and masked: padding contributes 0
-        self.dropout.forward(Tensor::cat(vec![mean, max], 1))
+        let max = x.clone().max_dim(2).reshape([b, c]); // post-ReLU and masked: padding contributes 0
+        UserEncoding {
+            pooled: self.dropout.forward(Tensor::cat(vec![mean, max], 1)),
+            positions: x.swap_dims(1, 2),
+            padding_bias: (mask - 1.0) * 1e4,
+        }
     }
 
     /// Predicted rating offsets for target movies `[B, T]` of each user `[B, user_dim]`.
     pub fn score(
         &self,
         table: &MovieTable,
-        users: Tensor<2>,
+        users: &UserEncoding,
         targets: Tensor<2, Int>,
     ) -> Tensor<2> {
         let [b, t] = targets.dims();
@@ -176,10 +220,29 @@ impl MovieCnn {
             .select(0, flat.clone())
             .reshape([b, t, d]);
         let movie_hidden = table.hidden.clone().select(0, flat).reshape([b, t, hd]);
-        let user_hidden = self.head_user.forward(users.clone()).reshape([b, 1, hd]);
-        let hidden = self.dropout.forward(relu(user_hidden + movie_hidden));
+        let user_hidden = self
+            .head_user
+            .forward(users.pooled.clone())
+            .reshape([b, 1, hd]);
+        let mut pre_hidden = user_hidden + movie_hidden;
+        let mut interaction = self
+            .interaction
+            .forward(users.pooled.clone())
+            .reshape([b, 1, d]);
+        if let Some(att) = &self.attention {
+            // [B, T, C] queries against [B, H, C] positions → [B, T, H] weights.
+            let [_, _, c] = users.positions.dims();
+            let query = att.query.forward(movie_vecs.clone());
+            let logits = query.matmul(users.positions.clone().swap_dims(1, 2))
+                / (c as f64).sqrt()
+                + users.padding_bias.clone();
+            let weights = burn::tensor::activation::softmax(logits, 2);
+            let context = weights.matmul(users.positions.clone()); // [B, T, C]
+            pre_hidden = pre_hidden + att.to_hidden.forward(context.clone());
+            interaction = interaction + att.interaction.forward(context);
+        }
+        let hidden = self.dropout.forward(relu(pre_hidden));
         let out = self.head_out.forward(hidden).reshape([b, t]);
-        let interaction = self.interaction.forward(users).reshape([b, 1, d]);
         out + (interaction * movie_vecs).sum_dim(2).reshape([b, t])
     }
 }

@@ -124,7 +124,7 @@ pub fn predict_many(scorer: &Scorer, queries: &[Query]) -> Vec<Vec<f32>> {
         let targets = Tensor::from_data(TensorData::new(targets, [batch.len(), t]), device);
         let users = model.encode_users(table, movies, ratings, mask);
         let scores: Vec<f32> = model
-            .score(table, users, targets)
+            .score(table, &users, targets)
             .try_into_vec_as::<f32>()
             .expect("f32 scores");
         for (row, (q, start, slice)) in batch.iter().enumerate() {

@@ -118,10 +118,12 @@ fn training_examples_never_contain_their_targets() {
         ..EncoderConfig::default()
     });
     let by_user = histories(&train, &movies);
-    for (targets_per_example, short) in [(1, 0.0), (16, 0.5)] {
+    let longest = by_user.values().map(|h| h.len()).max().unwrap();
+    for (targets_per_example, short, cap) in [(1, 0.0, 0), (16, 0.5, 0), (16, 0.0, 5)] {
         let mut cfg = common::tiny_config(1);
         cfg.targets_per_example = targets_per_example;
         cfg.short_history_prob = short;
+        cfg.max_examples_per_user = cap;
         let examples = make_examples(&by_user, &encoder, &cfg, &mut ChaCha8Rng::seed_from_u64(3));
         let mut seen_targets: BTreeMap<usize, usize> = BTreeMap::new();
         let mut short_ones = 0;
@@ -135,7 +137,12 @@ fn training_examples_never_contain_their_targets() {
                 .map(|(x, _)| *x)
                 .collect();
             assert!(!context.is_empty());
-            assert!(e.targets.len() <= targets_per_example);
+            let largest_group = if cap > 0 {
+                targets_per_example.max(longest.div_ceil(cap))
+            } else {
+                targets_per_example
+            };
+            assert!(e.targets.len() <= largest_group);
             for (m, _) in &e.targets {
                 assert!(
                     !context.contains(&(*m as i64)),
@@ -156,33 +163,57 @@ fn training_examples_never_contain_their_targets() {
                 "short histories are trained on"
             );
         }
+        if cap > 0 {
+            assert!(examples.len() <= cap * by_user.len(), "at most {cap} per user");
+            assert!(
+                examples.iter().any(|e| e.targets.len() > targets_per_example),
+                "heavy raters get larger groups"
+            );
+        }
     }
 }
 
 #[test]
-fn model_shapes() {
+fn model_shapes_with_and_without_attention() {
     let (_, train, encoder) = real_encoder(EncoderConfig::default());
     let _ = train;
     let device = movierec::device();
-    let cfg = movierec::model::ModelConfig {
-        vocab_size: encoder.vocab.len(),
-        ..common::tiny_config(1).model
-    };
-    let model = cfg.init(&device);
-    let table = model.movie_table(token_tensor(&encoder, &device));
-    assert_eq!(table.vectors.dims(), [1682, cfg.movie_dim]);
-    assert_eq!(table.hidden.dims(), [1682, cfg.hidden]);
-    let a = encoder.encode_user(&[(0, 5.0), (1, 3.0)]);
-    let b = encoder.encode_user(&[(2, 1.0)]);
-    let (m, r, mask) = user_tensors(&[&a, &b], &device);
-    let users = model.encode_users(&table, m, r, mask);
-    assert_eq!(users.dims(), [2, 2 * cfg.user_filters.last().unwrap()]);
-    let targets: Tensor<2, Int> =
-        Tensor::from_data(TensorData::new(vec![0i64, 1, 2, 3, 4, 5], [2, 3]), &device);
-    let scores = model.score(&table, users, targets);
-    assert_eq!(scores.dims(), [2, 3]);
-    let v: Vec<f32> = scores.try_into_vec_as().unwrap();
-    assert!(v.iter().all(|x| x.is_finite()));
+    for attention in [false, true] {
+        let cfg = movierec::model::ModelConfig {
+            vocab_size: encoder.vocab.len(),
+            attention,
+            ..common::tiny_config(1).model
+        };
+        let model = cfg.init(&device);
+        let table = model.movie_table(token_tensor(&encoder, &device));
+        assert_eq!(table.vectors.dims(), [1682, cfg.movie_dim]);
+        assert_eq!(table.hidden.dims(), [1682, cfg.hidden]);
+        let a = encoder.encode_user(&[(0, 5.0), (1, 3.0)]);
+        let b = encoder.encode_user(&[(2, 1.0)]);
+        let (m, r, mask) = user_tensors(&[&a, &b], &device);
+        let users = model.encode_users(&table, m, r, mask);
+        assert_eq!(users.pooled.dims(), [2, 2 * cfg.user_filters.last().unwrap()]);
+        let targets: Tensor<2, Int> =
+            Tensor::from_data(TensorData::new(vec![0i64, 1, 2, 3, 4, 5], [2, 3]), &device);
+        let scores = model.score(&table, &users, targets);
+        assert_eq!(scores.dims(), [2, 3]);
+        let v: Vec<f32> = scores.try_into_vec_as().unwrap();
+        assert!(v.iter().all(|x| x.is_finite()));
+
+        // `b` padded to `a`'s length in the batch scores exactly as `b` alone: padding is
+        // masked out of the pooling and (with attention) gets no attention weight.
+        let (m, r, mask) = user_tensors(&[&b], &device);
+        let alone = model.encode_users(&table, m, r, mask);
+        let targets: Tensor<2, Int> =
+            Tensor::from_data(TensorData::new(vec![3i64, 4, 5], [1, 3]), &device);
+        let alone: Vec<f32> = model
+            .score(&table, &alone, targets)
+            .try_into_vec_as()
+            .unwrap();
+        for (x, y) in alone.iter().zip(&v[3..]) {
+            assert!((x - y).abs() < 1e-5, "attention {attention}: {x} vs {y}");
+        }
+    }
 }
 
 #[test]
