@@ -37,7 +37,8 @@ pub struct TrainConfig {
     pub model: ModelConfig,
     pub encoder: EncoderConfig,
     pub optimizer: OptimizerConfig,
-    /// Examples (user histories) per step.
+    /// Examples (user histories) per step; with `targets_per_example`, it sets the number of
+    /// targets per step (`batch_size × targets_per_example`), which is what a batch is cut by.
     pub batch_size: usize,
     /// Ratings predicted from each history. 1 = one example per rating (the paper's setup);
     /// more amortises one history encoding over several targets.
@@ -185,15 +186,29 @@ pub fn make_examples(
     out
 }
 
-/// Mini-batches of examples with similar numbers of targets (a batch is padded to its largest
-/// group, and scoring a padded target costs as much as a real one), in random order.
-fn batches<'a>(examples: &'a [Example], batch_size: usize, rng: &mut ChaCha8Rng) -> Vec<Vec<&'a Example>> {
+/// Mini-batches of about `batch_size × targets_per_example` targets each, made of examples with
+/// similar numbers of targets, in random order. Similar sizes because a batch is padded to its
+/// largest group (and scoring a padded target costs as much as a real one); a target budget
+/// rather than an example count so that every rating weighs the same in an epoch whether it
+/// belongs to a light or a heavy rater's group.
+fn batches<'a>(examples: &'a [Example], cfg: &TrainConfig, rng: &mut ChaCha8Rng) -> Vec<Vec<&'a Example>> {
+    let budget = cfg.batch_size.max(1) * cfg.targets_per_example.max(1);
     let mut by_size: Vec<&Example> = examples.iter().collect(); // already shuffled
     by_size.sort_by_key(|e| e.targets.len()); // stable: random order within a size
-    let mut out: Vec<Vec<&Example>> = by_size
-        .chunks(batch_size.max(1))
-        .map(<[&Example]>::to_vec)
-        .collect();
+    let mut out: Vec<Vec<&Example>> = Vec::new();
+    let mut current: Vec<&Example> = Vec::new();
+    let mut targets = 0;
+    for e in by_size {
+        current.push(e);
+        targets += e.targets.len();
+        if targets >= budget {
+            out.push(std::mem::take(&mut current));
+            targets = 0;
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
     out.shuffle(rng);
     out
 }
@@ -277,7 +292,7 @@ pub fn train(
     for epoch in 1..=cfg.epochs {
         let started = Instant::now();
         let examples = make_examples(&by_user, encoder, cfg, &mut rng);
-        let batches = batches(&examples, cfg.batch_size, &mut rng);
+        let batches = batches(&examples, cfg, &mut rng);
         progress.start_epoch(epoch, batches.len());
         let (mut loss_sum, mut loss_n) = (0.0f64, 0usize);
         for batch in batches {

@@ -133,6 +133,8 @@ fn fetch_data_downloads_and_unpacks_a_zip() {
     handle.join().unwrap();
 }
 
+/// The default preset as users run it (about 85 s here): a few epochs are not enough for the
+/// CNN to pass the bias model on u1, where the two are close (see README).
 #[test]
 fn train_then_eval_beats_the_bias_baseline() {
     let data = common::ml100k();
@@ -145,8 +147,6 @@ fn train_then_eval_beats_the_bias_baseline() {
         &root,
         "--split",
         "u1",
-        "--epochs",
-        "4",
         "--out",
         &out.display().to_string(),
         "--json",
