@@ -119,6 +119,29 @@ pub struct TargetAttention {
     interaction: Linear,
 }
 
+impl TargetAttention {
+    /// Projects history positions `[B, H, C]` once per user: attention keys in movie space
+    /// `[B, H, movie_dim]` and the query bias's share `[B, 1, H]`, and the values already mapped
+    /// to the head's hidden layer `[B, H, hidden]` and to the interaction `[B, H, movie_dim]`.
+    fn project(&self, positions: &Tensor<3>) -> (Tensor<3>, Tensor<3>, Tensor<3>, Tensor<3>) {
+        let [b, h, c] = positions.dims();
+        let flat = positions.clone().reshape([b * h, c]);
+        let w = self.query.weight.val(); // [movie_dim, C]
+        let [d, _] = w.dims();
+        let keys = flat.clone().matmul(w.transpose()).reshape([b, h, d]);
+        let key_bias = match &self.query.bias {
+            Some(bias) => flat.matmul(bias.val().reshape([c, 1])).reshape([b, 1, h]),
+            None => Tensor::zeros([b, 1, h], &positions.device()),
+        };
+        (
+            keys,
+            key_bias,
+            self.to_hidden.forward(positions.clone()),
+            self.interaction.forward(positions.clone()),
+        )
+    }
+}
+
 #[derive(Module, Debug)]
 pub struct MovieCnn {
     tokens: Embedding,
@@ -230,16 +253,17 @@ impl MovieCnn {
             .forward(users.pooled.clone())
             .reshape([b, 1, d]);
         if let Some(att) = &self.attention {
-            // [B, T, C] queries against [B, H, C] positions → [B, T, H] weights.
+            let (keys, key_bias, to_hidden, to_interaction) = att.project(&users.positions);
+            // logit(t, k) = query(m_t)·p_k = m_t·(W p_k) + b·p_k, with the history side
+            // projected once per user: per target, only [d]·[H, d] work remains.
             let [_, _, c] = users.positions.dims();
-            let query = att.query.forward(movie_vecs.clone());
-            let logits = query.matmul(users.positions.clone().swap_dims(1, 2))
+            let logits = (movie_vecs.clone().matmul(keys.swap_dims(1, 2)) + key_bias)
                 / (c as f64).sqrt()
-                + users.padding_bias.clone();
+                + users.padding_bias.clone(); // [B, T, H]
             let weights = burn::tensor::activation::softmax(logits, 2);
-            let context = weights.matmul(users.positions.clone()); // [B, T, C]
-            pre_hidden = pre_hidden + att.to_hidden.forward(context.clone());
-            interaction = interaction + att.interaction.forward(context);
+            // The value projections are linear without bias, so they commute with the weighting.
+            pre_hidden = pre_hidden + weights.clone().matmul(to_hidden);
+            interaction = interaction + weights.matmul(to_interaction);
         }
         let hidden = self.dropout.forward(relu(pre_hidden));
         let out = self.head_out.forward(hidden).reshape([b, t]);
