@@ -186,7 +186,11 @@ pub fn make_examples(
 /// its largest group (and scoring a padded target costs as much as a real one); a target budget
 /// rather than an example count so that every rating weighs the same in an epoch whether it
 /// belongs to a light or a heavy rater's group.
-fn batches_by_targets<'a>(examples: &'a [Example], cfg: &TrainConfig, rng: &mut ChaCha8Rng) -> Vec<Vec<&'a Example>> {
+fn batches_by_targets<'a>(
+    examples: &'a [Example],
+    cfg: &TrainConfig,
+    rng: &mut ChaCha8Rng,
+) -> Vec<Vec<&'a Example>> {
     let budget = cfg.batch_size.max(1) * cfg.targets_per_example.max(1);
     let mut by_size: Vec<&Example> = examples.iter().collect(); // already shuffled
     by_size.sort_by_key(|e| e.targets.len()); // stable: random order within a size

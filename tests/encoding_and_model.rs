@@ -164,9 +164,14 @@ fn training_examples_never_contain_their_targets() {
             );
         }
         if cap > 0 {
-            assert!(examples.len() <= cap * by_user.len(), "at most {cap} per user");
             assert!(
-                examples.iter().any(|e| e.targets.len() > targets_per_example),
+                examples.len() <= cap * by_user.len(),
+                "at most {cap} per user"
+            );
+            assert!(
+                examples
+                    .iter()
+                    .any(|e| e.targets.len() > targets_per_example),
                 "heavy raters get larger groups"
             );
         }
@@ -192,7 +197,10 @@ fn model_shapes_with_and_without_attention() {
         let b = encoder.encode_user(&[(2, 1.0)]);
         let (m, r, mask) = user_tensors(&[&a, &b], &device);
         let users = model.encode_users(&table, m, r, mask);
-        assert_eq!(users.pooled.dims(), [2, 2 * cfg.user_filters.last().unwrap()]);
+        assert_eq!(
+            users.pooled.dims(),
+            [2, 2 * cfg.user_filters.last().unwrap()]
+        );
         let targets: Tensor<2, Int> =
             Tensor::from_data(TensorData::new(vec![0i64, 1, 2, 3, 4, 5], [2, 3]), &device);
         let scores = model.score(&table, &users, targets);
