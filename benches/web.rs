@@ -44,11 +44,12 @@ fn main() {
         .unwrap();
         wait_for(
             &tab,
-            &format!("window.movierecStats.updates.length === {}", k + 1),
-            "the update",
+            &format!("window.movierecStats.explained.length === {}", k + 1),
+            "the update and its explanations",
         );
     }
     let updates: Vec<f64> = eval(&tab, "window.movierecStats.updates");
+    let explained: Vec<f64> = eval(&tab, "window.movierecStats.explained");
     let mut sorted = updates.clone();
     sorted.sort_by(f64::total_cmp);
     let early = median(updates[..10].to_vec());
@@ -69,6 +70,12 @@ fn main() {
         updates.len(),
         early,
         late
+    );
+    println!(
+        "  … with explanations      p50 {:.1} ms (1–10 ratings: p50 {:.1} ms; 21–30 ratings: p50 {:.1} ms)",
+        median(explained.clone()),
+        median(explained[..10].to_vec()),
+        median(explained[clicks - 10..].to_vec())
     );
     println!(
         "  transferred per load     {:.0} KB (gzip where the browser accepts it)",

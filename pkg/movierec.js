@@ -35,6 +35,20 @@ export class MovieRec {
         return takeFromExternrefTable0(ret[0]);
     }
     /**
+     * The `because` (`{movieId, title, lift}` or null) of each of `movieIds` for `ratings`:
+     * lets the page show a list at once and its explanations a moment later.
+     * @param {any} ratings
+     * @param {any} movie_ids
+     * @returns {any}
+     */
+    explain(ratings, movie_ids) {
+        const ret = wasm.movierec_explain(this.__wbg_ptr, ratings, movie_ids);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return takeFromExternrefTable0(ret[0]);
+    }
+    /**
      * Loads a model file; a truncated, corrupt or wrong-version file throws with the reason.
      * @param {Uint8Array | number[]} bytes
      */
@@ -66,7 +80,8 @@ export class MovieRec {
     }
     /**
      * `ratings`: `[{movieId, rating}]` oldest first; `options`: `{n, genres, decade,
-     * minRatings}` (all optional). Returns `{basis: "model" | "popularity", items: [{movieId,
+     * minRatings, explain}` (all optional; `explain: false` leaves `because` null, see
+     * `explain`). Returns `{basis: "model" | "popularity", items: [{movieId,
      * title, year, genres, predicted, because: {movieId, title, lift} | null}]}`; with no
      * ratings the items are a popularity list (`basis: "popularity"`).
      * @param {any} ratings

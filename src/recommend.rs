@@ -29,6 +29,9 @@ pub struct RecommendOptions {
     pub decade: Option<u16>,
     /// Hide movies with fewer training ratings than this ("hide obscure").
     pub min_ratings: u32,
+    /// Fill in `because` (one extra user encoding per rating). The page passes `false` and asks
+    /// [`Recommender::explain`] afterwards, so the list shows before its explanations.
+    pub explain: bool,
 }
 
 impl Default for RecommendOptions {
@@ -38,6 +41,7 @@ impl Default for RecommendOptions {
             genres: Vec::new(),
             decade: None,
             min_ratings: 0,
+            explain: true,
         }
     }
 }
@@ -149,18 +153,75 @@ impl Recommender {
         movie_ids: &[u32],
     ) -> Result<Vec<f32>, InputError> {
         let history = self.visitor_history(ratings)?;
-        let targets = movie_ids
+        let targets = self.target_indices(movie_ids)?;
+        Ok(self
+            .predict_indices(&[(&history, &targets)])
+            .pop()
+            .unwrap_or_default())
+    }
+
+    /// The `because` of each of `movie_ids` for a visitor (`None` where no rating raises the
+    /// prediction, and for every movie when there are no ratings).
+    pub fn explain(
+        &self,
+        ratings: &[VisitorRating],
+        movie_ids: &[u32],
+    ) -> Result<Vec<Option<Because>>, InputError> {
+        let history = self.visitor_history(ratings)?;
+        let targets = self.target_indices(movie_ids)?;
+        if history.is_empty() {
+            return Ok(vec![None; targets.len()]);
+        }
+        let predicted = self
+            .predict_indices(&[(&history, &targets)])
+            .pop()
+            .unwrap_or_default();
+        Ok(self.leave_one_out(&history, &targets, &predicted))
+    }
+
+    fn target_indices(&self, movie_ids: &[u32]) -> Result<Vec<usize>, InputError> {
+        movie_ids
             .iter()
             .enumerate()
             .map(|(index, &movie_id)| {
                 self.index_of(movie_id)
                     .ok_or(InputError::UnknownTarget { index, movie_id })
             })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(self
-            .predict_indices(&[(&history, &targets)])
-            .pop()
-            .unwrap_or_default())
+            .collect()
+    }
+
+    /// Leaves each rating out once; the one whose absence lowers a prediction most explains it.
+    fn leave_one_out(
+        &self,
+        history: &History,
+        targets: &[usize],
+        predicted: &[f32],
+    ) -> Vec<Option<Because>> {
+        let catalog = &self.header.catalog;
+        let without: Vec<History> = (0..history.len())
+            .map(|k| [&history[..k], &history[k + 1..]].concat())
+            .collect();
+        let queries: Vec<Query> = without.iter().map(|h| (h.as_slice(), targets)).collect();
+        let loo = self.predict_indices(&queries);
+        predicted
+            .iter()
+            .enumerate()
+            .map(|(j, &p)| {
+                loo.iter()
+                    .enumerate()
+                    .map(|(k, preds)| (k, p - preds[j]))
+                    .filter(|&(_, lift)| lift > 1e-3)
+                    .max_by(|a, b| a.1.total_cmp(&b.1))
+                    .map(|(k, lift)| {
+                        let entry = &catalog[history[k].0];
+                        Because {
+                            movie_id: entry.id,
+                            title: entry.title.clone(),
+                            lift,
+                        }
+                    })
+            })
+            .collect()
     }
 
     /// Top movies the visitor has not rated, best first. Without ratings, a popularity list
@@ -208,36 +269,17 @@ impl Recommender {
         });
         ranked.truncate(options.n);
 
-        // Leave each rating out once; the one whose absence lowers a prediction most explains it.
         let top: Vec<usize> = ranked.iter().map(|&(m, _)| m).collect();
-        let without: Vec<History> = (0..history.len())
-            .map(|k| [&history[..k], &history[k + 1..]].concat())
-            .collect();
-        let queries: Vec<Query> = without
-            .iter()
-            .map(|h| (h.as_slice(), top.as_slice()))
-            .collect();
-        let loo = self.predict_indices(&queries);
+        let scores: Vec<f32> = ranked.iter().map(|&(_, p)| p).collect();
+        let reasons = if options.explain {
+            self.leave_one_out(&history, &top, &scores)
+        } else {
+            vec![None; top.len()]
+        };
         let items = ranked
             .iter()
-            .enumerate()
-            .map(|(j, &(m, p))| {
-                let because = loo
-                    .iter()
-                    .enumerate()
-                    .map(|(k, preds)| (k, p - preds[j]))
-                    .filter(|&(_, lift)| lift > 1e-3)
-                    .max_by(|a, b| a.1.total_cmp(&b.1))
-                    .map(|(k, lift)| {
-                        let entry = &catalog[history[k].0];
-                        Because {
-                            movie_id: entry.id,
-                            title: entry.title.clone(),
-                            lift,
-                        }
-                    });
-                item(&catalog[m], p, because)
-            })
+            .zip(reasons)
+            .map(|(&(m, p), because)| item(&catalog[m], p, because))
             .collect();
         Ok(Recommendations {
             basis: Basis::Model,

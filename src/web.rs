@@ -115,7 +115,8 @@ impl MovieRec {
     }
 
     /// `ratings`: `[{movieId, rating}]` oldest first; `options`: `{n, genres, decade,
-    /// minRatings}` (all optional). Returns `{basis: "model" | "popularity", items: [{movieId,
+    /// minRatings, explain}` (all optional; `explain: false` leaves `because` null, see
+    /// `explain`). Returns `{basis: "model" | "popularity", items: [{movieId,
     /// title, year, genres, predicted, because: {movieId, title, lift} | null}]}`; with no
     /// ratings the items are a popularity list (`basis: "popularity"`).
     pub fn recommend(&self, ratings: JsValue, options: JsValue) -> Result<JsValue, JsError> {
@@ -130,6 +131,18 @@ impl MovieRec {
             .recommend(&ratings, &options)
             .map_err(|e| JsError::new(&e.to_string()))?;
         to_js(&list)
+    }
+
+    /// The `because` (`{movieId, title, lift}` or null) of each of `movieIds` for `ratings`:
+    /// lets the page show a list at once and its explanations a moment later.
+    pub fn explain(&self, ratings: JsValue, movie_ids: JsValue) -> Result<JsValue, JsError> {
+        let ratings: Vec<VisitorRating> = from_js(ratings, "ratings")?;
+        let ids: Vec<u32> = from_js(movie_ids, "movieIds")?;
+        let reasons = self
+            .inner
+            .explain(&ratings, &ids)
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        to_js(&reasons)
     }
 
     /// Predicted ratings (1–5) of `movieIds` for `ratings` (as in `recommend`).

@@ -125,12 +125,11 @@ fn visitor_journey_in_chromium() {
     );
     let rated = ratings_in_page(&tab);
     assert_eq!(rated.len(), 4);
-    assert!(
-        eval::<bool>(
-            &tab,
-            "[...document.querySelectorAll('#recs .because')].length > 0"
-        ),
-        "no 'because' line"
+    // Explanations follow the list a moment later.
+    wait_for(
+        &tab,
+        "[...document.querySelectorAll('#recs .because')].length > 0",
+        "a 'because' line",
     );
 
     // A genre filter narrows the list to that genre.
@@ -332,6 +331,14 @@ fn wasm_agrees_with_native_and_rejects_bad_input() {
         (
             "movierec.predict([{movieId: 50, rating: 4}], [1, 424242])",
             "movieIds[1]",
+        ),
+        (
+            "movierec.explain([{movieId: 50, rating: 4}], [424242])",
+            "movieIds[0]",
+        ),
+        (
+            "movierec.explain([{movieId: 50, rating: 9}], [1])",
+            "ratings[0]",
         ),
         ("new window.MovieRec(new Uint8Array([1, 2, 3]))", "model"),
         ("new window.MovieRec(new Uint8Array(0))", "model"),

@@ -57,6 +57,7 @@ fn recommendations_are_ranked_unrated_and_filtered() {
         genres: vec!["Comedy".into(), "Horror".into()],
         decade: Some(1980),
         min_ratings: 20,
+        ..RecommendOptions::default()
     };
     let narrowed = rec.recommend(&visitor(), &options).unwrap();
     assert!(!narrowed.items.is_empty() && narrowed.items.len() <= 10);
@@ -91,6 +92,46 @@ fn because_names_the_rating_whose_removal_lowers_the_prediction_most() {
         assert!((because.lift - best.1).abs() < 1e-5);
         assert!(because.lift > 0.0);
     }
+
+    // explain() — what the page calls after showing a list without explanations — gives the
+    // same answers, and `explain: false` leaves them out.
+    let ids: Vec<u32> = list.items.iter().map(|i| i.movie_id).collect();
+    let reasons = rec.explain(&ratings, &ids).unwrap();
+    for (item, reason) in list.items.iter().zip(&reasons) {
+        match (&item.because, reason) {
+            (Some(a), Some(b)) => {
+                assert_eq!(a.movie_id, b.movie_id);
+                assert!((a.lift - b.lift).abs() < 1e-5);
+            }
+            (None, None) => {}
+            other => panic!(
+                "recommend and explain disagree for {}: {other:?}",
+                item.movie_id
+            ),
+        }
+    }
+    let quiet = rec
+        .recommend(
+            &ratings,
+            &RecommendOptions {
+                explain: false,
+                ..RecommendOptions::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        quiet.items.iter().map(|i| i.movie_id).collect::<Vec<_>>(),
+        ids
+    );
+    assert!(quiet.items.iter().all(|i| i.because.is_none()));
+    assert!(rec.explain(&[], &ids).unwrap().iter().all(Option::is_none));
+    assert!(matches!(
+        rec.explain(&ratings, &[99_999]),
+        Err(InputError::UnknownTarget {
+            index: 0,
+            movie_id: 99_999
+        })
+    ));
 }
 
 #[test]

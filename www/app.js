@@ -12,7 +12,7 @@ const SEARCH_RESULTS = 10;
 const RECOMMENDATIONS = 20;
 
 // Figures the browser benchmark reads: time to interactive and per-update latencies (ms).
-const stats = { interactiveMs: null, updates: [], cspViolations: [] };
+const stats = { interactiveMs: null, updates: [], explained: [], cspViolations: [] };
 window.movierecStats = stats;
 document.addEventListener("securitypolicyviolation", (e) => stats.cspViolations.push(e.blockedURI));
 
@@ -240,12 +240,18 @@ function renderRated() {
   $("rated-list").replaceChildren(...rows);
 }
 
+// Every list render gets a number; explanations computed for an older list are dropped.
+let listGeneration = 0;
+
 function renderRecommendations(event) {
+  const generation = ++listGeneration;
   const options = {
     n: RECOMMENDATIONS,
     genres: $("genre").value ? [$("genre").value] : [],
     decade: $("decade").value ? Number($("decade").value) : null,
     minRatings: $("hide-obscure").checked ? OBSCURE_BELOW : 0,
+    // The list first; its "because" lines (one model run per rating) right after, below.
+    explain: false,
   };
   let result;
   try {
@@ -265,12 +271,6 @@ function renderRecommendations(event) {
       predicted.textContent = result.basis === "model" ? `predicted ${starText(item.predicted)}` : `average ${starText(item.predicted)}`;
       predicted.title = `${item.predicted.toFixed(2)} of 5`;
       info.append(predicted);
-      if (item.because) {
-        const because = document.createElement("span");
-        because.className = "because";
-        because.textContent = `because you rated ${item.because.title} ${"★".repeat(ratingOf(item.because.movieId))}`;
-        info.append(because);
-      }
     }),
   );
   if (!rows.length) {
@@ -281,6 +281,30 @@ function renderRecommendations(event) {
   }
   $("recs").replaceChildren(...rows);
   if (event && event.timeStamp) stats.updates.push(performance.now() - event.timeStamp);
+  if (result.basis === "model" && result.items.length) {
+    setTimeout(() => explain(generation, result.items, event), 0);
+  }
+}
+
+/** Adds the "because you rated X" lines to the list rendered as `generation`. */
+function explain(generation, items, event) {
+  if (generation !== listGeneration) return; // a newer list has replaced it
+  let reasons;
+  try {
+    reasons = rec.explain(state.ratings, items.map((i) => i.movieId));
+  } catch (e) {
+    note("Could not explain the recommendations: " + e.message);
+    return;
+  }
+  reasons.forEach((because, j) => {
+    const info = because && document.querySelector(`#recs li[data-movie-id="${items[j].movieId}"] .info`);
+    if (!info) return;
+    const line = document.createElement("span");
+    line.className = "because";
+    line.textContent = `because you rated ${because.title} ${"★".repeat(ratingOf(because.movieId))}`;
+    info.append(line);
+  });
+  if (event && event.timeStamp) stats.explained.push(performance.now() - event.timeStamp);
 }
 
 // ---- export / import / reset -----------------------------------------------------------------
