@@ -124,11 +124,7 @@ pub fn run(
     let descriptions = load_descriptions(&spec.descriptions)?;
     let cfg = &spec.config;
     let device = crate::device();
-    let Fitted {
-        carve,
-        encoder,
-        outcome,
-    } = fit(
+    let fitted = fit(
         &movies,
         &split.train,
         cfg,
@@ -136,15 +132,16 @@ pub fn run(
         &device,
         progress,
     );
+    let (encoder, outcome) = (&fitted.encoder, &fitted.outcome);
 
     // The test set is read here, once, for the final report; context = all training ratings.
-    let offset = baselines::global_mean(&carve.train);
+    let offset = baselines::global_mean(&fitted.carve.train);
     let context = histories(&split.train, &movies);
-    let table = outcome.model.movie_table(token_tensor(&encoder, &device));
+    let table = outcome.model.movie_table(token_tensor(encoder, &device));
     let scorer = Scorer {
         model: &outcome.model,
         table: &table,
-        encoder: &encoder,
+        encoder,
         offset,
         device: &device,
     };
@@ -157,29 +154,19 @@ pub fn run(
         Vec::new()
     };
 
-    let header = ModelHeader {
-        model: crate::model::ModelConfig {
-            vocab_size: encoder.vocab.len(),
-            ..cfg.model.clone()
-        },
-        encoder,
-        rating_offset: offset,
-        catalog: catalog(&movies, &split.train),
-        training: TrainingInfo {
-            data: spec.data.root.display().to_string(),
+    let header = fitted.header(
+        cfg,
+        &movies,
+        Provenance {
+            data: &spec.data,
             split: spec.split.to_string(),
-            preset: cfg.preset.clone(),
-            seed: cfg.seed,
             descriptions: spec.descriptions.is_some(),
-            epochs_run: outcome.log.len(),
-            best_epoch: outcome.best_epoch,
-            validation: outcome.validation,
+            train: &split.train,
             test: Some(test),
-            train_ratings: split.train.len(),
             seconds: started.elapsed().as_secs_f64(),
-            crate_version: env!("CARGO_PKG_VERSION").into(),
         },
-    };
+    );
+    let outcome = fitted.outcome;
     Ok(RunResult {
         model: outcome.model.clone(),
         header,
@@ -273,11 +260,7 @@ pub fn eval_new_users(
         all.into_iter().partition(|r| held_out.contains(&r.user));
     let descriptions = load_descriptions(descriptions)?;
     let device = crate::device();
-    let Fitted {
-        carve,
-        encoder,
-        outcome,
-    } = fit(
+    let fitted = fit(
         &movies,
         &train,
         config,
@@ -285,32 +268,20 @@ pub fn eval_new_users(
         &device,
         progress,
     );
-    let header_offset = baselines::global_mean(&carve.train);
     let bias = BiasModel::fit(&train);
-    let header = ModelHeader {
-        model: crate::model::ModelConfig {
-            vocab_size: encoder.vocab.len(),
-            ..config.model.clone()
-        },
-        encoder,
-        rating_offset: header_offset,
-        catalog: catalog(&movies, &train),
-        training: TrainingInfo {
-            data: data.root.display().to_string(),
+    let header = fitted.header(
+        config,
+        &movies,
+        Provenance {
+            data,
             split: "new-users".into(),
-            preset: config.preset.clone(),
-            seed: config.seed,
             descriptions: descriptions.is_some(),
-            epochs_run: outcome.log.len(),
-            best_epoch: outcome.best_epoch,
-            validation: outcome.validation,
+            train: &train,
             test: None,
-            train_ratings: train.len(),
             seconds: 0.0,
-            crate_version: env!("CARGO_PKG_VERSION").into(),
         },
-    };
-    let rec = Recommender::new(header, outcome.model, device);
+    );
+    let rec = Recommender::new(header, fitted.outcome.model, device);
     let held = histories(&test_users, &movies);
     let last_k = *REVEALED.last().expect("non-empty");
     let mut rows = Vec::new();
@@ -361,6 +332,46 @@ pub struct Fitted {
     pub carve: crate::split::Split,
     pub encoder: Encoder,
     pub outcome: TrainOutcome,
+}
+
+/// Where a fitted model came from, for its file header.
+struct Provenance<'a> {
+    data: &'a DataDir,
+    split: String,
+    descriptions: bool,
+    /// All training ratings (fit + validation carve-out): the catalog's counts come from them.
+    train: &'a [Rating],
+    test: Option<Metrics>,
+    seconds: f64,
+}
+
+impl Fitted {
+    /// The model file header describing this fit; `run` and `eval_new_users` describe theirs alike.
+    fn header(&self, config: &TrainConfig, movies: &Movies, from: Provenance) -> ModelHeader {
+        ModelHeader {
+            model: crate::model::ModelConfig {
+                vocab_size: self.encoder.vocab.len(),
+                ..config.model.clone()
+            },
+            encoder: self.encoder.clone(),
+            rating_offset: baselines::global_mean(&self.carve.train),
+            catalog: catalog(movies, from.train),
+            training: TrainingInfo {
+                data: from.data.root.display().to_string(),
+                split: from.split,
+                preset: config.preset.clone(),
+                seed: config.seed,
+                descriptions: from.descriptions,
+                epochs_run: self.outcome.log.len(),
+                best_epoch: self.outcome.best_epoch,
+                validation: self.outcome.validation,
+                test: from.test,
+                train_ratings: from.train.len(),
+                seconds: from.seconds,
+                crate_version: env!("CARGO_PKG_VERSION").into(),
+            },
+        }
+    }
 }
 
 /// Carves validation out of `train`, builds the encoder on the rest and trains: the one
