@@ -36,6 +36,19 @@ fn click(tab: &Tab, selector: &str) {
         .unwrap();
 }
 
+/// Imports an exported ratings file through the page's file input and waits for its 4 ratings.
+fn import_four(tab: &Tab, file: &std::path::Path, what: &str) {
+    tab.wait_for_element("#import")
+        .unwrap()
+        .set_input_files(&[file.to_str().unwrap()])
+        .unwrap();
+    wait_for(
+        tab,
+        "document.querySelectorAll('#rated-list li.movie').length === 4",
+        what,
+    );
+}
+
 #[test]
 fn visitor_journey_in_chromium() {
     let pkg = built_pkg();
@@ -191,15 +204,7 @@ fn visitor_journey_in_chromium() {
     assert!(ratings_in_page(&tab).is_empty());
     let file = tempfile::Builder::new().suffix(".json").tempfile().unwrap();
     std::fs::write(file.path(), &exported).unwrap();
-    tab.wait_for_element("#import")
-        .unwrap()
-        .set_input_files(&[file.path().to_str().unwrap()])
-        .unwrap();
-    wait_for(
-        &tab,
-        "document.querySelectorAll('#rated-list li.movie').length === 4",
-        "import",
-    );
+    import_four(&tab, file.path(), "import");
     assert_eq!(ratings_in_page(&tab), rated);
 
     // A corrupt saved state does not break the page.
@@ -220,15 +225,7 @@ fn visitor_journey_in_chromium() {
         eval::<String>(&tab, "localStorage.getItem('movierec.v1.corrupt')"),
         "{not json"
     );
-    tab.wait_for_element("#import")
-        .unwrap()
-        .set_input_files(&[file.path().to_str().unwrap()])
-        .unwrap();
-    wait_for(
-        &tab,
-        "document.querySelectorAll('#rated-list li.movie').length === 4",
-        "second import",
-    );
+    import_four(&tab, file.path(), "second import");
 
     // No request left 127.0.0.1, and nothing was blocked by the page's CSP.
     let urls: Vec<String> = eval(

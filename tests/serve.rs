@@ -1,42 +1,13 @@
 //! `movierec serve`: right files with the right types, gzip, and nothing outside www/ and pkg/.
 
-use std::io::{BufRead, BufReader, Read, Write};
+#[path = "support/browser.rs"]
+mod browser;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts the real binary on a free loopback port and reads the address it prints.
-fn start(args: &[&str]) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_movierec"))
-        .arg("serve")
-        .args(["--port", "0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start movierec serve");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|s| s.split('/').next())
-        .unwrap_or_else(|| panic!("no URL in {line:?}"))
-        .to_string();
-    Server { child, addr }
-}
+use browser::Server;
 
 /// A raw HTTP/1.0 request, so the path reaches the server exactly as written.
 fn get(addr: &str, path: &str, extra: &str) -> (String, Vec<u8>) {
@@ -68,14 +39,14 @@ fn site() -> tempfile::TempDir {
 }
 
 fn start_site(dir: &tempfile::TempDir) -> Server {
-    let p = |x: &str| dir.path().join(x).display().to_string();
-    start(&[
-        "--www",
-        &p("www"),
-        "--pkg",
-        &p("pkg"),
-        "--model",
-        &p("model.bin"),
+    let p = |x: &str| dir.path().join(x);
+    Server::with_args(&[
+        "--www".as_ref(),
+        p("www").as_os_str(),
+        "--pkg".as_ref(),
+        p("pkg").as_os_str(),
+        "--model".as_ref(),
+        p("model.bin").as_os_str(),
     ])
 }
 
@@ -83,9 +54,9 @@ fn start_site(dir: &tempfile::TempDir) -> Server {
 fn serves_the_demo_files_with_their_types() {
     let dir = site();
     let server = start_site(&dir);
-    assert!(server.addr.starts_with("127.0.0.1:"), "{}", server.addr);
+    assert!(server.addr().starts_with("127.0.0.1:"), "{}", server.addr());
 
-    let (head, body) = get(&server.addr, "/", "");
+    let (head, body) = get(server.addr(), "/", "");
     assert!(
         head.starts_with("http/1.0 200") || head.starts_with("http/1.1 200"),
         "{head}"
@@ -93,14 +64,14 @@ fn serves_the_demo_files_with_their_types() {
     assert!(head.contains("content-type: text/html"), "{head}");
     assert_eq!(body, b"<!doctype html><p>hello");
 
-    let (head, _) = get(&server.addr, "/app.js", "");
+    let (head, _) = get(server.addr(), "/app.js", "");
     assert!(head.contains("content-type: text/javascript"), "{head}");
-    let (head, body) = get(&server.addr, "/pkg/movierec_bg.wasm", "");
+    let (head, body) = get(server.addr(), "/pkg/movierec_bg.wasm", "");
     assert!(head.contains("content-type: application/wasm"), "{head}");
     assert_eq!(body, b"\0asm\x01\0\0\0");
-    let (_, body) = get(&server.addr, "/model.movierec?v=2", "");
+    let (_, body) = get(server.addr(), "/model.movierec?v=2", "");
     assert_eq!(body, vec![7u8; 5000]);
-    let (head, _) = get(&server.addr, "/", "");
+    let (head, _) = get(server.addr(), "/", "");
     assert!(
         head.contains("content-security-policy: default-src 'self'"),
         "{head}"
@@ -112,7 +83,7 @@ fn compresses_when_the_browser_accepts_gzip() {
     let dir = site();
     let server = start_site(&dir);
     let (head, body) = get(
-        &server.addr,
+        server.addr(),
         "/model.movierec",
         "Accept-Encoding: gzip, deflate\r\n",
     );
@@ -140,7 +111,7 @@ fn nothing_outside_www_and_pkg_is_reachable() {
         "/nope.html",
         "/%zz",
     ] {
-        let (head, body) = get(&server.addr, path, "");
+        let (head, body) = get(server.addr(), path, "");
         assert!(head.contains(" 404"), "{path}: {head}");
         assert!(!String::from_utf8_lossy(&body).contains("secret"), "{path}");
     }

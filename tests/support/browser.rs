@@ -2,6 +2,7 @@
 //! source, serve it with `movierec serve`, and drive Debian's Chromium headless over CDP.
 #![allow(dead_code)] // each user takes what it needs
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -45,18 +46,29 @@ pub fn demo_model() -> PathBuf {
 /// `movierec serve` on a free loopback port; killed on drop.
 pub struct Server {
     child: Child,
+    /// `http://127.0.0.1:PORT/`, as the server printed it.
     pub url: String,
 }
 
 impl Server {
+    /// Serves `www/`, the package at `pkg` and the model at `model`.
     pub fn start(model: &Path, pkg: &Path) -> Server {
+        let www = repo().join("www");
+        Server::with_args(&[
+            "--www".as_ref(),
+            www.as_os_str(),
+            "--pkg".as_ref(),
+            pkg.as_os_str(),
+            "--model".as_ref(),
+            model.as_os_str(),
+        ])
+    }
+
+    /// Runs the real binary as `movierec serve --port 0 ARGS` and reads the URL it prints first.
+    pub fn with_args(args: &[&OsStr]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_movierec"))
-            .args(["serve", "--port", "0", "--www"])
-            .arg(repo().join("www"))
-            .arg("--pkg")
-            .arg(pkg)
-            .arg("--model")
-            .arg(model)
+            .args(["serve", "--port", "0"])
+            .args(args)
             .stdout(Stdio::piped())
             .spawn()
             .expect("start movierec serve");
@@ -64,9 +76,16 @@ impl Server {
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        let start = line.find("http://").expect("serve prints its URL");
+        let start = line
+            .find("http://")
+            .unwrap_or_else(|| panic!("no URL in {line:?}"));
         let url = line[start..].split_whitespace().next().unwrap().to_string();
         Server { child, url }
+    }
+
+    /// `127.0.0.1:PORT`.
+    pub fn addr(&self) -> &str {
+        self.url.trim_start_matches("http://").trim_end_matches('/')
     }
 }
 
