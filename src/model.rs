@@ -119,26 +119,42 @@ pub struct TargetAttention {
     interaction: Linear,
 }
 
+/// A batch's histories as attention needs them, projected once per user so that per target
+/// only dot products remain: logit(t, k) = query(m_t)·p_k / √C = m_t·(W p_k) / √C + b·p_k / √C.
+#[derive(Debug, Clone)]
+struct ProjectedHistory {
+    /// `[B, H, movie_dim]`: W p_k / √C.
+    keys: Tensor<3>,
+    /// `[B, 1, H]`: b·p_k / √C, plus a large negative number at padding.
+    logit_bias: Tensor<3>,
+    /// `[B, H, hidden]` and `[B, H, movie_dim]`: the value projections (linear, no bias, so they
+    /// commute with the attention weighting).
+    to_hidden: Tensor<3>,
+    to_interaction: Tensor<3>,
+}
+
 impl TargetAttention {
-    /// Projects history positions `[B, H, C]` once per user: attention keys in movie space
-    /// `[B, H, movie_dim]` and the query bias's share `[B, 1, H]`, and the values already mapped
-    /// to the head's hidden layer `[B, H, hidden]` and to the interaction `[B, H, movie_dim]`.
-    fn project(&self, positions: &Tensor<3>) -> (Tensor<3>, Tensor<3>, Tensor<3>, Tensor<3>) {
+    /// `positions` `[B, H, C]`, `mask` `[B, 1, H]` (1 = real rating).
+    fn project(&self, positions: Tensor<3>, mask: Tensor<3>) -> ProjectedHistory {
         let [b, h, c] = positions.dims();
+        let scale = (c as f64).sqrt();
         let flat = positions.clone().reshape([b * h, c]);
         let w = self.query.weight.val(); // [movie_dim, C]
         let [d, _] = w.dims();
-        let keys = flat.clone().matmul(w.transpose()).reshape([b, h, d]);
-        let key_bias = match &self.query.bias {
-            Some(bias) => flat.matmul(bias.val().reshape([c, 1])).reshape([b, 1, h]),
-            None => Tensor::zeros([b, 1, h], &positions.device()),
+        let keys = flat.clone().matmul(w.transpose()).reshape([b, h, d]) / scale;
+        let padding = (mask - 1.0) * 1e4;
+        let logit_bias = match &self.query.bias {
+            Some(bias) => {
+                flat.matmul(bias.val().reshape([c, 1])).reshape([b, 1, h]) / scale + padding
+            }
+            None => padding,
         };
-        (
+        ProjectedHistory {
             keys,
-            key_bias,
-            self.to_hidden.forward(positions.clone()),
-            self.interaction.forward(positions.clone()),
-        )
+            logit_bias,
+            to_hidden: self.to_hidden.forward(positions.clone()),
+            to_interaction: self.interaction.forward(positions),
+        }
     }
 }
 
@@ -156,15 +172,12 @@ pub struct MovieCnn {
     attention: Option<TargetAttention>,
 }
 
-/// A batch of encoded users: the pooled vector and, for attention, every history position.
+/// A batch of encoded users: the pooled vector and, with attention, the projected history.
 #[derive(Debug, Clone)]
 pub struct UserEncoding {
     /// `[B, user_dim]`
     pub pooled: Tensor<2>,
-    /// `[B, H, C]` convolved history positions.
-    positions: Tensor<3>,
-    /// `[B, 1, H]`: 0 for real ratings, a large negative number for padding.
-    padding_bias: Tensor<3>,
+    history: Option<ProjectedHistory>,
 }
 
 /// Per-catalog tensors computed once: movie vectors and their half of the first head layer.
@@ -221,8 +234,10 @@ impl MovieCnn {
         let max = x.clone().max_dim(2).reshape([b, c]); // post-ReLU and masked: padding contributes 0
         UserEncoding {
             pooled: self.dropout.forward(Tensor::cat(vec![mean, max], 1)),
-            positions: x.swap_dims(1, 2),
-            padding_bias: (mask - 1.0) * 1e4,
+            history: self
+                .attention
+                .as_ref()
+                .map(|att| att.project(x.swap_dims(1, 2), mask)),
         }
     }
 
@@ -252,18 +267,14 @@ impl MovieCnn {
             .interaction
             .forward(users.pooled.clone())
             .reshape([b, 1, d]);
-        if let Some(att) = &self.attention {
-            let (keys, key_bias, to_hidden, to_interaction) = att.project(&users.positions);
-            // logit(t, k) = query(m_t)·p_k = m_t·(W p_k) + b·p_k, with the history side
-            // projected once per user: per target, only [d]·[H, d] work remains.
-            let [_, _, c] = users.positions.dims();
-            let logits = (movie_vecs.clone().matmul(keys.swap_dims(1, 2)) + key_bias)
-                / (c as f64).sqrt()
-                + users.padding_bias.clone(); // [B, T, H]
+        if let Some(history) = &users.history {
+            let logits = movie_vecs
+                .clone()
+                .matmul(history.keys.clone().swap_dims(1, 2))
+                + history.logit_bias.clone(); // [B, T, H]
             let weights = burn::tensor::activation::softmax(logits, 2);
-            // The value projections are linear without bias, so they commute with the weighting.
-            pre_hidden = pre_hidden + weights.clone().matmul(to_hidden);
-            interaction = interaction + weights.matmul(to_interaction);
+            pre_hidden = pre_hidden + weights.clone().matmul(history.to_hidden.clone());
+            interaction = interaction + weights.matmul(history.to_interaction.clone());
         }
         let hidden = self.dropout.forward(relu(pre_hidden));
         let out = self.head_out.forward(hidden).reshape([b, t]);
