@@ -17,12 +17,15 @@ window.movierecStats = stats;
 document.addEventListener("securitypolicyviolation", (e) => stats.cspViolations.push(e.blockedURI));
 
 const $ = (id) => document.getElementById(id);
+const fold = (s) => s.normalize("NFD").replace(/\p{Diacritic}/gu, "").toLowerCase();
 const state = { ratings: [], skipped: new Set(), resetArmed: null };
 let rec = null;
 let catalog = [];
 let byId = new Map();
 /** Every movie id, best to rate first; the order depends only on the model, so it is computed once. */
 let startOrder = [];
+/** Movie id → its title and year folded for search, computed once (the search reruns on every rating). */
+let searchText = new Map();
 
 main();
 
@@ -40,6 +43,7 @@ async function main() {
   catalog = rec.catalog();
   byId = new Map(catalog.map((m) => [m.movieId, m]));
   startOrder = Array.from(rec.startList(catalog.length));
+  searchText = new Map(catalog.map((m) => [m.movieId, fold(`${m.title} ${m.year || ""}`)]));
   const saved = storage.load(new Set(byId.keys()));
   state.ratings = saved.ratings;
   state.skipped = new Set(saved.skipped);
@@ -164,6 +168,14 @@ function restoreFocus(f) {
   if (el) el.focus();
 }
 
+/** The row a list shows when it has nothing to show. */
+function emptyRow(text) {
+  const li = document.createElement("li");
+  li.className = "empty";
+  li.textContent = text;
+  return li;
+}
+
 function movieRow(m, extra) {
   const li = document.createElement("li");
   li.className = "movie";
@@ -206,37 +218,22 @@ function renderStartList() {
   );
 }
 
-const fold = (s) => s.normalize("NFD").replace(/\p{Diacritic}/gu, "").toLowerCase();
-
 function renderSearch() {
   const words = fold($("search").value).split(/\s+/).filter(Boolean);
   const list = $("search-results");
   if (!words.length) return list.replaceChildren();
   const hits = catalog
-    .filter((m) => {
-      const t = fold(`${m.title} ${m.year || ""}`);
-      return words.every((w) => t.includes(w));
-    })
+    .filter((m) => words.every((w) => searchText.get(m.movieId).includes(w)))
     .sort((a, b) => b.nRatings - a.nRatings)
     .slice(0, SEARCH_RESULTS);
-  if (!hits.length) {
-    const li = document.createElement("li");
-    li.className = "empty";
-    li.textContent = "No title matches.";
-    return list.replaceChildren(li);
-  }
+  if (!hits.length) return list.replaceChildren(emptyRow("No title matches."));
   list.replaceChildren(...hits.map((m) => movieRow(m)));
 }
 
 function renderRated() {
   $("rated-count").textContent = state.ratings.length ? `(${state.ratings.length})` : "";
   const rows = [...state.ratings].reverse().map((r) => movieRow(byId.get(r.movieId)));
-  if (!rows.length) {
-    const li = document.createElement("li");
-    li.className = "empty";
-    li.textContent = "None yet — rate a movie above to get recommendations.";
-    rows.push(li);
-  }
+  if (!rows.length) rows.push(emptyRow("None yet — rate a movie above to get recommendations."));
   $("rated-list").replaceChildren(...rows);
 }
 
@@ -273,12 +270,7 @@ function renderRecommendations(event) {
       info.append(predicted);
     }),
   );
-  if (!rows.length) {
-    const li = document.createElement("li");
-    li.className = "empty";
-    li.textContent = "No movie matches these filters.";
-    rows.push(li);
-  }
+  if (!rows.length) rows.push(emptyRow("No movie matches these filters."));
   $("recs").replaceChildren(...rows);
   if (event && event.timeStamp) stats.updates.push(performance.now() - event.timeStamp);
   if (result.basis === "model" && result.items.length) {
