@@ -10,8 +10,12 @@
 //! * Optional target-aware attention (not in the paper): the target movie queries the convolved
 //!   history, so "how did this user rate movies like this one" reaches the head directly instead
 //!   of through one pooled summary — a learned neighbourhood model over the sequence.
+//! * Optional bias path (not in the paper): a learned per-movie bias plus the user's shrunken
+//!   mean deviation over their history, added to the output — the classic `b_user + b_movie`
+//!   baseline as a skip connection, so the network only has to learn what biases cannot explain,
+//!   and a visitor with one or two ratings gets at least the bias model's prediction.
 
-use burn::module::Module;
+use burn::module::{Module, Param};
 use burn::nn::conv::{Conv1d, Conv1dConfig};
 use burn::nn::{
     Dropout, DropoutConfig, Embedding, EmbeddingConfig, Initializer, Linear, LinearConfig,
@@ -36,6 +40,9 @@ pub struct ModelConfig {
     /// Adds target-aware attention over the convolved history. Absent in older model files.
     #[serde(default)]
     pub attention: bool,
+    /// Adds the bias path (movie bias + shrunken user deviation). Absent in older model files.
+    #[serde(default)]
+    pub bias_path: bool,
 }
 
 impl ModelConfig {
@@ -51,6 +58,7 @@ impl ModelConfig {
             hidden: 128,
             dropout: 0.0,
             attention: false,
+            bias_path: false,
         }
     }
 
@@ -107,8 +115,23 @@ impl ModelConfig {
                     .with_bias(false)
                     .init(device),
             }),
+            bias_path: self.bias_path.then(|| BiasPath {
+                movie_bias: LinearConfig::new(self.movie_dim, 1).init(device),
+                // rating scale, rating shift, raw shrinkage (softplus(15) ≈ 15 pseudo-ratings,
+                // the bias baseline's user regulariser).
+                user: Param::from_data([2.0f32, 0.0, 15.0], device),
+            }),
         }
     }
+}
+
+/// `b_movie + b_user`, with `b_user = Σ_h (a·rating_h + c − b_movie_h) / (n + λ)` over the
+/// history: the bias baseline's closed-form user bias, differentiable and learned end to end.
+#[derive(Module, Debug)]
+pub struct BiasPath {
+    movie_bias: Linear,
+    /// `[a, c, λ_raw]` with `λ = softplus(λ_raw)`.
+    user: Param<Tensor<1>>,
 }
 
 /// The target movie attends over the user's convolved history positions.
@@ -158,6 +181,18 @@ impl TargetAttention {
     }
 }
 
+impl BiasPath {
+    /// `ratings`, `mask`, `history_bias`: `[B, H]` → `[B, 1]`.
+    fn user_bias(&self, ratings: Tensor<2>, mask: Tensor<2>, history_bias: Tensor<2>) -> Tensor<2> {
+        let p = self.user.val();
+        let scale = p.clone().narrow(0, 0, 1).reshape([1, 1]);
+        let shift = p.clone().narrow(0, 1, 1).reshape([1, 1]);
+        let shrinkage = burn::tensor::activation::softplus(p.narrow(0, 2, 1), 1.0).reshape([1, 1]);
+        let deviation = (ratings * scale + shift - history_bias) * mask.clone();
+        deviation.sum_dim(1) / (mask.sum_dim(1) + shrinkage)
+    }
+}
+
 #[derive(Module, Debug)]
 pub struct MovieCnn {
     tokens: Embedding,
@@ -170,6 +205,7 @@ pub struct MovieCnn {
     interaction: Linear,
     dropout: Dropout,
     attention: Option<TargetAttention>,
+    bias_path: Option<BiasPath>,
 }
 
 /// A batch of encoded users: the pooled vector and, with attention, the projected history.
@@ -178,6 +214,35 @@ pub struct UserEncoding {
     /// `[B, user_dim]`
     pub pooled: Tensor<2>,
     history: Option<ProjectedHistory>,
+    /// `[B, 1]`: the user's bias, with the bias path.
+    bias: Option<Tensor<2>>,
+}
+
+impl UserEncoding {
+    /// Joins the encodings of consecutive groups of users (each group padded to its own longest
+    /// history) into one batch, in order.
+    ///
+    /// # Panics
+    /// With attention (its per-position tensors differ in length between groups) or no parts.
+    pub fn cat(mut parts: Vec<UserEncoding>) -> UserEncoding {
+        if parts.len() == 1 {
+            return parts.remove(0);
+        }
+        assert!(
+            parts.iter().all(|p| p.history.is_none()),
+            "attention encodings cannot be joined"
+        );
+        let bias = parts
+            .iter()
+            .map(|p| p.bias.clone())
+            .collect::<Option<Vec<_>>>()
+            .map(|b| Tensor::cat(b, 0));
+        UserEncoding {
+            pooled: Tensor::cat(parts.into_iter().map(|p| p.pooled).collect(), 0),
+            history: None,
+            bias,
+        }
+    }
 }
 
 /// Per-catalog tensors computed once: movie vectors and their half of the first head layer.
@@ -187,6 +252,8 @@ pub struct MovieTable {
     pub vectors: Tensor<2>,
     /// `[n_movies, hidden]`
     pub hidden: Tensor<2>,
+    /// `[n_movies]`: each movie's bias, with the bias path.
+    pub bias: Option<Tensor<1>>,
 }
 
 impl MovieCnn {
@@ -202,7 +269,15 @@ impl MovieCnn {
             .movie_out
             .forward(Tensor::cat(vec![pooled, id_token], 1));
         let hidden = self.head_movie.forward(vectors.clone());
-        MovieTable { vectors, hidden }
+        let bias = self
+            .bias_path
+            .as_ref()
+            .map(|p| p.movie_bias.forward(vectors.clone()).reshape([m]));
+        MovieTable {
+            vectors,
+            hidden,
+            bias,
+        }
     }
 
     /// Encodes users from their histories: movie indices `[B, H]`, rating features `[B, H]` and
@@ -216,11 +291,15 @@ impl MovieCnn {
     ) -> UserEncoding {
         let [b, h] = movies.dims();
         let [_, d] = table.vectors.dims();
-        let items = table
-            .vectors
-            .clone()
-            .select(0, movies.reshape([b * h]))
-            .reshape([b, h, d]);
+        let flat = movies.reshape([b * h]);
+        let bias = match (&self.bias_path, &table.bias) {
+            (Some(path), Some(movie_bias)) => {
+                let history_bias = movie_bias.clone().select(0, flat.clone()).reshape([b, h]);
+                Some(path.user_bias(ratings.clone(), mask.clone(), history_bias))
+            }
+            _ => None,
+        };
+        let items = table.vectors.clone().select(0, flat).reshape([b, h, d]);
         let r = ratings.reshape([b, h, 1]);
         let mask = mask.reshape([b, 1, h]);
         let x = Tensor::cat(vec![items.clone(), items * r.clone(), r], 2).swap_dims(1, 2); // [B, C, H]
@@ -238,6 +317,7 @@ impl MovieCnn {
                 .attention
                 .as_ref()
                 .map(|att| att.project(x.swap_dims(1, 2), mask)),
+            bias,
         }
     }
 
@@ -257,7 +337,11 @@ impl MovieCnn {
             .clone()
             .select(0, flat.clone())
             .reshape([b, t, d]);
-        let movie_hidden = table.hidden.clone().select(0, flat).reshape([b, t, hd]);
+        let movie_hidden = table
+            .hidden
+            .clone()
+            .select(0, flat.clone())
+            .reshape([b, t, hd]);
         let user_hidden = self
             .head_user
             .forward(users.pooled.clone())
@@ -278,6 +362,10 @@ impl MovieCnn {
         }
         let hidden = self.dropout.forward(relu(pre_hidden));
         let out = self.head_out.forward(hidden).reshape([b, t]);
-        out + (interaction * movie_vecs).sum_dim(2).reshape([b, t])
+        let mut out = out + (interaction * movie_vecs).sum_dim(2).reshape([b, t]);
+        if let (Some(movie_bias), Some(user_bias)) = (&table.bias, &users.bias) {
+            out = out + movie_bias.clone().select(0, flat).reshape([b, t]) + user_bias.clone();
+        }
+        out
     }
 }

@@ -179,20 +179,25 @@ fn training_examples_never_contain_their_targets() {
 }
 
 #[test]
-fn model_shapes_with_and_without_attention() {
+fn model_shapes_with_and_without_attention_and_bias_path() {
     let (_, train, encoder) = real_encoder(EncoderConfig::default());
     let _ = train;
     let device = movierec::device();
-    for attention in [false, true] {
+    for (attention, bias_path) in [(false, false), (true, false), (false, true), (true, true)] {
         let cfg = movierec::model::ModelConfig {
             vocab_size: encoder.vocab.len(),
             attention,
+            bias_path,
             ..common::tiny_config(1).model
         };
         let model = cfg.init(&device);
         let table = model.movie_table(token_tensor(&encoder, &device));
         assert_eq!(table.vectors.dims(), [1682, cfg.movie_dim]);
         assert_eq!(table.hidden.dims(), [1682, cfg.hidden]);
+        assert_eq!(
+            table.bias.as_ref().map(|b| b.dims()),
+            bias_path.then_some([1682])
+        );
         let a = encoder.encode_user(&[(0, 5.0), (1, 3.0)]);
         let b = encoder.encode_user(&[(2, 1.0)]);
         let (m, r, mask) = user_tensors(&[&a, &b], &device);
@@ -214,12 +219,63 @@ fn model_shapes_with_and_without_attention() {
         let alone = model.encode_users(&table, m, r, mask);
         let targets: Tensor<2, Int> =
             Tensor::from_data(TensorData::new(vec![3i64, 4, 5], [1, 3]), &device);
-        let alone: Vec<f32> = model
+        let alone_scores: Vec<f32> = model
             .score(&table, &alone, targets)
             .try_into_vec_as()
             .unwrap();
-        for (x, y) in alone.iter().zip(&v[3..]) {
+        for (x, y) in alone_scores.iter().zip(&v[3..]) {
             assert!((x - y).abs() < 1e-5, "attention {attention}: {x} vs {y}");
+        }
+
+        // Training encodes short and long histories as separate groups and joins them: the
+        // joined batch scores as the batch encoded at once.
+        if !attention {
+            let (m, r, mask) = user_tensors(&[&a], &device);
+            let first = model.encode_users(&table, m, r, mask);
+            let joined = movierec::model::UserEncoding::cat(vec![first, alone]);
+            let targets: Tensor<2, Int> =
+                Tensor::from_data(TensorData::new(vec![0i64, 1, 2, 3, 4, 5], [2, 3]), &device);
+            let joined: Vec<f32> = model
+                .score(&table, &joined, targets)
+                .try_into_vec_as()
+                .unwrap();
+            for (x, y) in joined.iter().zip(&v) {
+                assert!((x - y).abs() < 1e-5, "bias path {bias_path}: {x} vs {y}");
+            }
+        }
+    }
+}
+
+#[test]
+fn movies_are_encoded_independently_of_the_rest_of_the_catalog() {
+    // Training runs the movie tower on a batch's movies only; that is exact because a movie's
+    // vector does not depend on which other movies are encoded with it.
+    let (_, _, encoder) = real_encoder(EncoderConfig::default());
+    let device = movierec::device();
+    let cfg = movierec::model::ModelConfig {
+        vocab_size: encoder.vocab.len(),
+        bias_path: true,
+        ..common::tiny_config(1).model
+    };
+    let model = cfg.init(&device);
+    let rows: Tensor<1, Int> =
+        Tensor::from_data(TensorData::new(vec![1500i64, 7, 42], [3]), &device);
+    let full = model.movie_table(token_tensor(&encoder, &device));
+    let part = model.movie_table(token_tensor(&encoder, &device).select(0, rows.clone()));
+    let pairs = [
+        (full.vectors.select(0, rows.clone()), part.vectors),
+        (full.hidden.select(0, rows.clone()), part.hidden),
+        (
+            full.bias.unwrap().select(0, rows).reshape([3, 1]),
+            part.bias.unwrap().reshape([3, 1]),
+        ),
+    ];
+    for (whole, subset) in pairs {
+        let whole: Vec<f32> = whole.try_into_vec_as().unwrap();
+        let subset: Vec<f32> = subset.try_into_vec_as().unwrap();
+        assert_eq!(whole.len(), subset.len());
+        for (x, y) in whole.iter().zip(&subset) {
+            assert!((x - y).abs() < 1e-5, "{x} vs {y}");
         }
     }
 }
