@@ -237,27 +237,48 @@ pub struct NewUserRow {
 /// largest k, so every row scores the same ratings and the rows are comparable.
 pub const REVEALED: [usize; 5] = [1, 3, 5, 10, 20];
 
-/// Holds out 20% of users (seeded), trains on the rest, then for each held-out user reveals their
-/// k earliest ratings and predicts their ratings after the 20th.
-pub fn eval_new_users(
-    data: &DataDir,
-    config: &TrainConfig,
-    descriptions: &Option<PathBuf>,
-    progress: &mut dyn Progress,
-) -> Result<Vec<NewUserRow>, DataError> {
-    let movies = data.movies()?;
-    let all = DataDir::ratings_file(&data.path("u.data"), &movies)?;
+/// Splits ratings by user into (held-out users' ratings, the rest): a seeded 20% of the users.
+/// With `validation`, the held-out users are dropped and 20% of the remaining users are held out
+/// in their place, so that a validation run never sees the users the report is about.
+pub fn split_new_users(all: Vec<Rating>, seed: u64, validation: bool) -> (Vec<Rating>, Vec<Rating>) {
+    let (held, rest) = hold_out_users(all, seed);
+    if validation {
+        // A different seed, so the inner split is not a copy of the outer one's order.
+        hold_out_users(rest, seed.wrapping_add(1))
+    } else {
+        (held, rest)
+    }
+}
+
+fn hold_out_users(all: Vec<Rating>, seed: u64) -> (Vec<Rating>, Vec<Rating>) {
     let mut users: Vec<u32> = all
         .iter()
         .map(|r| r.user)
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
-    users.shuffle(&mut ChaCha8Rng::seed_from_u64(config.seed));
+    users.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
     let held_out: std::collections::HashSet<u32> =
         users[..users.len() / 5].iter().copied().collect();
-    let (test_users, train): (Vec<Rating>, Vec<Rating>) =
-        all.into_iter().partition(|r| held_out.contains(&r.user));
+    all.into_iter().partition(|r| held_out.contains(&r.user))
+}
+
+/// Holds out 20% of users (seeded), trains on the rest, then for each held-out user reveals their
+/// k earliest ratings and predicts their ratings after the 20th.
+///
+/// With `validation`, the held-out users are dropped and the same protocol runs inside the
+/// remaining users (20% of them held out in turn): figures to choose models and settings by,
+/// so that the reported ones are never used for that.
+pub fn eval_new_users(
+    data: &DataDir,
+    config: &TrainConfig,
+    descriptions: &Option<PathBuf>,
+    validation: bool,
+    progress: &mut dyn Progress,
+) -> Result<Vec<NewUserRow>, DataError> {
+    let movies = data.movies()?;
+    let all = DataDir::ratings_file(&data.path("u.data"), &movies)?;
+    let (test_users, train) = split_new_users(all, config.seed, validation);
     let descriptions = load_descriptions(descriptions)?;
     let device = crate::device();
     let fitted = fit(

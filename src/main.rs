@@ -38,7 +38,7 @@ enum Command {
     /// u1…u5 cross-validation of the CNN and the baselines (mean ± std).
     Cv(ExperimentArgs),
     /// The visitor scenario: unseen users revealing k = 1, 3, 5, 10, 20 ratings.
-    EvalNewUsers(ExperimentArgs),
+    EvalNewUsers(NewUsersArgs),
     /// Download and unpack the official MovieLens 100K zip.
     FetchData(FetchArgs),
     /// Serve the browser demo (www/, pkg/ and the model file) on http://127.0.0.1:8080.
@@ -161,6 +161,16 @@ struct ExperimentArgs {
     preset: PresetArgs,
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Args)]
+struct NewUsersArgs {
+    #[command(flatten)]
+    experiment: ExperimentArgs,
+    /// Run the protocol inside the training users only (the reported held-out users are left
+    /// out entirely): figures to compare settings by without tuning on the reported ones.
+    #[arg(long)]
+    validation: bool,
 }
 
 #[derive(Args)]
@@ -381,12 +391,17 @@ fn cv_cmd(args: ExperimentArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn new_users_cmd(args: ExperimentArgs) -> anyhow::Result<()> {
+fn new_users_cmd(args: NewUsersArgs) -> anyhow::Result<()> {
+    let NewUsersArgs {
+        experiment: args,
+        validation,
+    } = args;
     let cfg = args.preset.config()?;
     let rows = experiment::eval_new_users(
         &DataDir::new(&args.data),
         &cfg,
         &args.preset.descriptions,
+        validation,
         &mut bar(),
     )?;
     println!(
@@ -400,7 +415,10 @@ fn new_users_cmd(args: ExperimentArgs) -> anyhow::Result<()> {
         );
     }
     if args.json {
-        println!("{}", json!({"preset": cfg.preset, "rows": rows}));
+        println!(
+            "{}",
+            json!({"preset": cfg.preset, "validation": validation, "rows": rows})
+        );
     }
     Ok(())
 }

@@ -156,3 +156,24 @@ fn split_names_are_validated() {
             .contains("seed")
     );
 }
+
+#[test]
+fn new_user_validation_never_sees_the_reported_users() {
+    use std::collections::HashSet;
+    let data = common::ml100k();
+    let movies = data.movies().unwrap();
+    let all = DataDir::ratings_file(&data.path("u.data"), &movies).unwrap();
+    let users = |r: &[movierec::data::Rating]| r.iter().map(|x| x.user).collect::<HashSet<_>>();
+    let (held, train) = movierec::experiment::split_new_users(all.clone(), 1, false);
+    let (val_held, val_train) = movierec::experiment::split_new_users(all.clone(), 1, true);
+    let reported = users(&held);
+    assert_eq!(reported.len(), 943 / 5);
+    assert!(users(&train).is_disjoint(&reported));
+    assert_eq!(held.len() + train.len(), all.len());
+    // The validation run holds out a fifth of the other users and trains on the rest of them.
+    assert_eq!(users(&val_held).len(), (943 - 943 / 5) / 5);
+    assert!(users(&val_held).is_disjoint(&reported));
+    assert!(users(&val_train).is_disjoint(&reported));
+    assert!(users(&val_train).is_disjoint(&users(&val_held)));
+    assert_eq!(val_held.len() + val_train.len(), train.len());
+}
