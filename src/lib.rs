@@ -4,6 +4,8 @@
 //! The flow, one module per step: [`data`] (MovieLens files) → [`split`] → [`encode`] (the one
 //! encoder) → [`model`] (the CNN) → [`train`] / [`predict`] → [`modelfile`] (one file) → [`recommend`] → `web` (wasm bindings).
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod average;
 pub mod baselines;
 pub mod data;
 pub mod encode;

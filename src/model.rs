@@ -14,6 +14,8 @@
 //!   mean deviation over their history, added to the output — the classic `b_user + b_movie`
 //!   baseline as a skip connection, so the network only has to learn what biases cannot explain,
 //!   and a visitor with one or two ratings gets at least the bias model's prediction.
+//! * Optional history gate (not in the paper): the pooled user vector is scaled by n / (n + μ)
+//!   for a history of n ratings (μ learned), since pooling alone cannot tell one rating from many.
 
 use burn::module::{Module, Param};
 use burn::nn::conv::{Conv1d, Conv1dConfig};
@@ -43,6 +45,11 @@ pub struct ModelConfig {
     /// Adds the bias path (movie bias + shrunken user deviation). Absent in older model files.
     #[serde(default)]
     pub bias_path: bool,
+    /// Scales the pooled user vector by `n / (n + μ)` (n ratings in the history, μ learned), so
+    /// that a one- or two-rating history moves the prediction less than a long one. Absent in
+    /// older model files.
+    #[serde(default)]
+    pub history_gate: bool,
 }
 
 impl ModelConfig {
@@ -59,6 +66,7 @@ impl ModelConfig {
             dropout: 0.0,
             attention: false,
             bias_path: false,
+            history_gate: false,
         }
     }
 
@@ -121,6 +129,10 @@ impl ModelConfig {
                 // the bias baseline's user regulariser).
                 user: Param::from_data([2.0f32, 0.0, 15.0], device),
             }),
+            history_gate: self.history_gate.then(|| HistoryGate {
+                // softplus(2) ≈ 2.1 pseudo-ratings: one rating counts a third, 20 count 90%.
+                shrinkage: Param::from_data([2.0f32], device),
+            }),
         }
     }
 }
@@ -132,6 +144,21 @@ pub struct BiasPath {
     movie_bias: Linear,
     /// `[a, c, λ_raw]` with `λ = softplus(λ_raw)`.
     user: Param<Tensor<1>>,
+}
+
+/// How much a history of n ratings is trusted: `n / (n + softplus(shrinkage))`. Mean- and
+/// max-pooling forget n, so without it one rating speaks as loudly as a hundred.
+#[derive(Module, Debug)]
+pub struct HistoryGate {
+    shrinkage: Param<Tensor<1>>,
+}
+
+impl HistoryGate {
+    /// `count` `[B, 1]` → `[B, 1]` in (0, 1).
+    fn weight(&self, count: Tensor<2>) -> Tensor<2> {
+        let mu = burn::tensor::activation::softplus(self.shrinkage.val(), 1.0).reshape([1, 1]);
+        count.clone() / (count + mu)
+    }
 }
 
 /// The target movie attends over the user's convolved history positions.
@@ -206,6 +233,7 @@ pub struct MovieCnn {
     dropout: Dropout,
     attention: Option<TargetAttention>,
     bias_path: Option<BiasPath>,
+    history_gate: Option<HistoryGate>,
 }
 
 /// A batch of encoded users: the pooled vector and, with attention, the projected history.
@@ -311,8 +339,12 @@ impl MovieCnn {
         let count = mask.clone().sum_dim(2).clamp_min(1.0); // [B, 1, 1]
         let mean = (x.clone().sum_dim(2) / count).reshape([b, c]);
         let max = x.clone().max_dim(2).reshape([b, c]); // post-ReLU and masked: padding contributes 0
+        let mut pooled = Tensor::cat(vec![mean, max], 1);
+        if let Some(gate) = &self.history_gate {
+            pooled = pooled * gate.weight(mask.clone().sum_dim(2).reshape([b, 1]));
+        }
         UserEncoding {
-            pooled: self.dropout.forward(Tensor::cat(vec![mean, max], 1)),
+            pooled: self.dropout.forward(pooled),
             history: self
                 .attention
                 .as_ref()

@@ -179,15 +179,24 @@ fn training_examples_never_contain_their_targets() {
 }
 
 #[test]
-fn model_shapes_with_and_without_attention_and_bias_path() {
+fn model_shapes_with_and_without_attention_bias_path_and_history_gate() {
     let (_, train, encoder) = real_encoder(EncoderConfig::default());
     let _ = train;
     let device = movierec::device();
-    for (attention, bias_path) in [(false, false), (true, false), (false, true), (true, true)] {
+    for (attention, bias_path, history_gate) in [
+        (false, false, false),
+        (true, false, false),
+        (false, true, false),
+        (true, true, false),
+        (false, true, true),
+        (true, false, true),
+    ] {
+        // The gate counts real ratings only, so the padding checks below cover it too.
         let cfg = movierec::model::ModelConfig {
             vocab_size: encoder.vocab.len(),
             attention,
             bias_path,
+            history_gate,
             ..common::tiny_config(1).model
         };
         let model = cfg.init(&device);
@@ -289,4 +298,57 @@ fn metrics_match_hand_computed_values() {
     let s = mean_std(&[1.0, 2.0, 3.0]);
     assert!((s.mean - 2.0).abs() < 1e-12 && (s.std - 1.0).abs() < 1e-12);
     assert!(metrics(&[], &[]).rmse.is_nan());
+}
+
+/// Every float parameter of a model, flattened in visiting order.
+fn parameters(model: &movierec::model::MovieCnn) -> Vec<f32> {
+    use burn::module::{Module, ModuleVisitor, Param};
+    struct Flatten(Vec<f32>);
+    impl ModuleVisitor for Flatten {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            self.0.extend(param.val().try_into_vec_as::<f32>().unwrap());
+        }
+    }
+    let mut all = Flatten(Vec::new());
+    model.visit(&mut all);
+    all.0
+}
+
+#[test]
+fn weight_average_blends_the_same_parameters_over_steps() {
+    use burn::module::{Module, ModuleMapper, Param};
+    // The same parameters (same ids, as over optimiser steps), every weight moved by +1.
+    struct AddOne;
+    impl ModuleMapper for AddOne {
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+            param.map(|t| t + 1.0)
+        }
+    }
+    let device = movierec::device();
+    let cfg = movierec::model::ModelConfig {
+        vocab_size: 50,
+        bias_path: true,
+        history_gate: true,
+        ..common::tiny_config(1).model
+    };
+    let first = cfg.init(&device);
+    let second = first.clone().map(&mut AddOne);
+    let (p1, p2) = (parameters(&first), parameters(&second));
+
+    let mut average = movierec::average::WeightAverage::new(0.5);
+    assert!(average.get().is_none());
+    average.update(first.clone());
+    average.update(second.clone());
+    // Second step: the past weighs min(0.5, (1 + 2) / (10 + 2)) = 0.25.
+    let blended = parameters(average.get().unwrap());
+    assert_eq!(blended.len(), p1.len());
+    for ((b, x), y) in blended.iter().zip(&p1).zip(&p2) {
+        assert!((b - (0.25 * x + 0.75 * y)).abs() < 1e-5, "{b} vs {x}, {y}");
+    }
+
+    // Decay 0 keeps the latest weights.
+    let mut latest = movierec::average::WeightAverage::new(0.0);
+    latest.update(first);
+    latest.update(second);
+    assert_eq!(parameters(latest.get().unwrap()), p2);
 }
