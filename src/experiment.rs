@@ -240,7 +240,11 @@ pub const REVEALED: [usize; 5] = [1, 3, 5, 10, 20];
 /// Splits ratings by user into (held-out users' ratings, the rest): a seeded 20% of the users.
 /// With `validation`, the held-out users are dropped and 20% of the remaining users are held out
 /// in their place, so that a validation run never sees the users the report is about.
-pub fn split_new_users(all: Vec<Rating>, seed: u64, validation: bool) -> (Vec<Rating>, Vec<Rating>) {
+pub fn split_new_users(
+    all: Vec<Rating>,
+    seed: u64,
+    validation: bool,
+) -> (Vec<Rating>, Vec<Rating>) {
     let (held, rest) = hold_out_users(all, seed);
     if validation {
         // A different seed, so the inner split is not a copy of the outer one's order.
