@@ -209,14 +209,20 @@ impl TargetAttention {
 }
 
 impl BiasPath {
-    /// `ratings`, `mask`, `history_bias`: `[B, H]` → `[B, 1]`.
-    fn user_bias(&self, ratings: Tensor<2>, mask: Tensor<2>, history_bias: Tensor<2>) -> Tensor<2> {
+    /// `ratings`, `mask`, `history_bias`: `[B, H]`, `count` (real ratings): `[B, 1]` → `[B, 1]`.
+    fn user_bias(
+        &self,
+        ratings: Tensor<2>,
+        mask: Tensor<2>,
+        count: Tensor<2>,
+        history_bias: Tensor<2>,
+    ) -> Tensor<2> {
         let p = self.user.val();
         let scale = p.clone().narrow(0, 0, 1).reshape([1, 1]);
         let shift = p.clone().narrow(0, 1, 1).reshape([1, 1]);
         let shrinkage = burn::tensor::activation::softplus(p.narrow(0, 2, 1), 1.0).reshape([1, 1]);
-        let deviation = (ratings * scale + shift - history_bias) * mask.clone();
-        deviation.sum_dim(1) / (mask.sum_dim(1) + shrinkage)
+        let deviation = (ratings * scale + shift - history_bias) * mask;
+        deviation.sum_dim(1) / (count + shrinkage)
     }
 }
 
@@ -320,10 +326,11 @@ impl MovieCnn {
         let [b, h] = movies.dims();
         let [_, d] = table.vectors.dims();
         let flat = movies.reshape([b * h]);
+        let count = mask.clone().sum_dim(1); // [B, 1]: real ratings per user
         let bias = match (&self.bias_path, &table.bias) {
             (Some(path), Some(movie_bias)) => {
                 let history_bias = movie_bias.clone().select(0, flat.clone()).reshape([b, h]);
-                Some(path.user_bias(ratings.clone(), mask.clone(), history_bias))
+                Some(path.user_bias(ratings.clone(), mask.clone(), count.clone(), history_bias))
             }
             _ => None,
         };
@@ -336,12 +343,12 @@ impl MovieCnn {
             x = relu(conv.forward(x)) * mask.clone();
         }
         let [_, c, _] = x.dims();
-        let count = mask.clone().sum_dim(2).clamp_min(1.0); // [B, 1, 1]
-        let mean = (x.clone().sum_dim(2) / count).reshape([b, c]);
+        let divisor = count.clone().clamp_min(1.0).reshape([b, 1]);
+        let mean = x.clone().sum_dim(2).reshape([b, c]) / divisor;
         let max = x.clone().max_dim(2).reshape([b, c]); // post-ReLU and masked: padding contributes 0
         let mut pooled = Tensor::cat(vec![mean, max], 1);
         if let Some(gate) = &self.history_gate {
-            pooled = pooled * gate.weight(mask.clone().sum_dim(2).reshape([b, 1]));
+            pooled = pooled * gate.weight(count);
         }
         UserEncoding {
             pooled: self.dropout.forward(pooled),
