@@ -59,6 +59,13 @@ pub struct TrainConfig {
     /// learns to serve visitors who rated only a handful of movies.
     pub short_history_prob: f64,
     pub short_history_max: usize,
+    /// Share of the short histories that are the user's *earliest* ratings rather than random
+    /// ones: a newcomer's first ratings (popular, sign-up-page movies) are not a random sample.
+    #[serde(default)]
+    pub short_history_earliest: f64,
+    /// Draw the short length log-uniformly (1 and 2 as likely as 10–20) instead of uniformly.
+    #[serde(default)]
+    pub short_history_log: bool,
     /// Share of the training ratings held out for validation.
     pub validation_fraction: f64,
     /// Validate and keep an exponential moving average of the weights with this per-step decay
@@ -87,6 +94,8 @@ impl TrainConfig {
             lr_decay: 1.0,
             short_history_prob: 0.0,
             short_history_max: 20,
+            short_history_earliest: 0.0,
+            short_history_log: false,
             validation_fraction: 0.05,
             weight_average: 0.0,
             seed: 1,
@@ -119,6 +128,8 @@ impl TrainConfig {
             lr_decay: 0.9,
             short_history_prob: 0.25,
             short_history_max: 20,
+            short_history_earliest: 0.0,
+            short_history_log: false,
             validation_fraction: 0.05,
             weight_average: 0.99,
             seed: 1,
@@ -175,11 +186,20 @@ pub fn make_examples(
             }
             let mut context: Vec<usize> = (0..history.len()).filter(|&k| !is_target[k]).collect();
             if cfg.short_history_prob > 0.0 && rng.random_bool(cfg.short_history_prob) {
-                let k = rng
-                    .random_range(1..=cfg.short_history_max.max(1))
-                    .min(context.len());
-                context = context.choose_multiple(rng, k).copied().collect();
-                context.sort_unstable(); // back to time order
+                let max = cfg.short_history_max.max(1);
+                let k = if cfg.short_history_log {
+                    let x: f64 = rng.random_range(0.0..((max + 1) as f64).ln());
+                    (x.exp().floor() as usize).clamp(1, max)
+                } else {
+                    rng.random_range(1..=max)
+                }
+                .min(context.len());
+                if cfg.short_history_earliest > 0.0 && rng.random_bool(cfg.short_history_earliest) {
+                    context.truncate(k);
+                } else {
+                    context = context.choose_multiple(rng, k).copied().collect();
+                    context.sort_unstable(); // back to time order
+                }
             }
             let context: History = context.into_iter().map(|k| history[k]).collect();
             out.push(Example {

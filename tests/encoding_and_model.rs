@@ -179,6 +179,43 @@ fn training_examples_never_contain_their_targets() {
 }
 
 #[test]
+fn short_histories_can_be_a_newcomers_first_ratings_of_log_uniform_length() {
+    let (movies, train, encoder) = real_encoder(EncoderConfig {
+        history_len: 2000,
+        ..EncoderConfig::default()
+    });
+    let by_user = histories(&train, &movies);
+    let mut cfg = common::tiny_config(1);
+    cfg.targets_per_example = 4;
+    cfg.short_history_prob = 1.0;
+    cfg.short_history_earliest = 1.0;
+    cfg.short_history_log = true;
+    let mut lengths = vec![0usize; cfg.short_history_max + 1];
+    // One user at a time, so that each example's user is known.
+    for (user, history) in by_user.iter().take(40) {
+        let one = BTreeMap::from([(*user, history.clone())]);
+        let examples = make_examples(&one, &encoder, &cfg, &mut ChaCha8Rng::seed_from_u64(5));
+        for e in &examples {
+            let n = e.context.len();
+            assert!((1..=cfg.short_history_max).contains(&n), "length {n}");
+            let targets: std::collections::HashSet<usize> =
+                e.targets.iter().map(|&(m, _)| m).collect();
+            let earliest: Vec<i64> = history
+                .iter()
+                .filter(|(m, _)| !targets.contains(m))
+                .take(n)
+                .map(|&(m, _)| m as i64)
+                .collect();
+            assert_eq!(e.context.movies[..n], earliest, "user {user}");
+            lengths[n] += 1;
+        }
+    }
+    // Log-uniform: one or two ratings 36% of the time (uniform over 1..=20: 10%).
+    let total: usize = lengths.iter().sum();
+    assert!(4 * (lengths[1] + lengths[2]) > total, "lengths {lengths:?}");
+}
+
+#[test]
 fn model_shapes_with_and_without_attention_bias_path_and_history_gate() {
     let (_, train, encoder) = real_encoder(EncoderConfig::default());
     let _ = train;
