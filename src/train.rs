@@ -59,13 +59,12 @@ pub struct TrainConfig {
     /// learns to serve visitors who rated only a handful of movies.
     pub short_history_prob: f64,
     pub short_history_max: usize,
-    /// Share of the short histories that are the user's *earliest* ratings rather than random
-    /// ones: a newcomer's first ratings (popular, sign-up-page movies) are not a random sample.
+    /// Probability that an example's history is instead the user's *earliest* few ratings, 1 to
+    /// `short_history_max` drawn log-uniformly (one or two ratings over a third of the time): a
+    /// newcomer's first ratings — popular, sign-up-page movies — are neither a random sample of
+    /// their ratings nor many, and `eval-new-users` and the browser start from exactly those.
     #[serde(default)]
-    pub short_history_earliest: f64,
-    /// Draw the short length log-uniformly (1 and 2 as likely as 10–20) instead of uniformly.
-    #[serde(default)]
-    pub short_history_log: bool,
+    pub newcomer_history_prob: f64,
     /// Share of the training ratings held out for validation.
     pub validation_fraction: f64,
     /// Validate and keep an exponential moving average of the weights with this per-step decay
@@ -94,8 +93,7 @@ impl TrainConfig {
             lr_decay: 1.0,
             short_history_prob: 0.0,
             short_history_max: 20,
-            short_history_earliest: 0.0,
-            short_history_log: false,
+            newcomer_history_prob: 0.0,
             validation_fraction: 0.05,
             weight_average: 0.0,
             seed: 1,
@@ -128,8 +126,7 @@ impl TrainConfig {
             lr_decay: 0.9,
             short_history_prob: 0.25,
             short_history_max: 20,
-            short_history_earliest: 0.0,
-            short_history_log: false,
+            newcomer_history_prob: 0.0,
             validation_fraction: 0.05,
             weight_average: 0.99,
             seed: 1,
@@ -155,7 +152,8 @@ pub struct Example {
 /// One epoch's examples: each user's ratings are shuffled and cut into groups of
 /// `targets_per_example` targets (larger groups where `max_examples_per_user` caps their
 /// number); each group's history is the user's other ratings, oldest first (or, with
-/// `short_history_prob`, a few random ones of them).
+/// `newcomer_history_prob`, the earliest few of them; with `short_history_prob`, a few random
+/// ones).
 pub fn make_examples(
     by_user: &BTreeMap<u32, History>,
     encoder: &Encoder,
@@ -185,21 +183,14 @@ pub fn make_examples(
                 is_target[k] = true;
             }
             let mut context: Vec<usize> = (0..history.len()).filter(|&k| !is_target[k]).collect();
-            if cfg.short_history_prob > 0.0 && rng.random_bool(cfg.short_history_prob) {
-                let max = cfg.short_history_max.max(1);
-                let k = if cfg.short_history_log {
-                    let x: f64 = rng.random_range(0.0..((max + 1) as f64).ln());
-                    (x.exp().floor() as usize).clamp(1, max)
-                } else {
-                    rng.random_range(1..=max)
-                }
-                .min(context.len());
-                if cfg.short_history_earliest > 0.0 && rng.random_bool(cfg.short_history_earliest) {
-                    context.truncate(k);
-                } else {
-                    context = context.choose_multiple(rng, k).copied().collect();
-                    context.sort_unstable(); // back to time order
-                }
+            let max = cfg.short_history_max.max(1);
+            if cfg.newcomer_history_prob > 0.0 && rng.random_bool(cfg.newcomer_history_prob) {
+                let x: f64 = rng.random_range(0.0..((max + 1) as f64).ln());
+                context.truncate((x.exp().floor() as usize).clamp(1, max));
+            } else if cfg.short_history_prob > 0.0 && rng.random_bool(cfg.short_history_prob) {
+                let k = rng.random_range(1..=max).min(context.len());
+                context = context.choose_multiple(rng, k).copied().collect();
+                context.sort_unstable(); // back to time order
             }
             let context: History = context.into_iter().map(|k| history[k]).collect();
             out.push(Example {

@@ -187,9 +187,7 @@ fn short_histories_can_be_a_newcomers_first_ratings_of_log_uniform_length() {
     let by_user = histories(&train, &movies);
     let mut cfg = common::tiny_config(1);
     cfg.targets_per_example = 4;
-    cfg.short_history_prob = 1.0;
-    cfg.short_history_earliest = 1.0;
-    cfg.short_history_log = true;
+    cfg.newcomer_history_prob = 1.0;
     let mut lengths = vec![0usize; cfg.short_history_max + 1];
     // One user at a time, so that each example's user is known.
     for (user, history) in by_user.iter().take(40) {
