@@ -106,6 +106,12 @@ impl PresetArgs {
         if let Some(s) = self.seed {
             cfg.seed = s;
         }
+        if let Err(e) = cfg.check() {
+            match &self.config {
+                Some(path) => bail!("{}: {e}", path.display()),
+                None => bail!("{e}"),
+            }
+        }
         Ok(cfg)
     }
 }

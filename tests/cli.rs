@@ -53,6 +53,25 @@ fn bad_arguments_give_clear_errors() {
         stderr(&o)
     );
 
+    // A training configuration with a share above 1 names the file, field and value.
+    let mut cfg = serde_json::to_value(movierec::train::TrainConfig::default_preset()).unwrap();
+    cfg["newcomer_history_prob"] = serde_json::json!(1.5);
+    let cfg_path = dir.path().join("cfg.json");
+    std::fs::write(&cfg_path, cfg.to_string()).unwrap();
+    let o = movierec(&[
+        "train",
+        "--data",
+        &data,
+        "--config",
+        &cfg_path.display().to_string(),
+    ]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("cfg.json: newcomer_history_prob = 1.5"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("panicked"));
+
     let junk = dir.path().join("junk.movierec");
     std::fs::write(&junk, b"MOVIEREC\x01\x00\x00\x00garbage").unwrap();
     let o = movierec(&[
