@@ -89,8 +89,13 @@ impl PresetArgs {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("reading {}", path.display()))?;
-                serde_json::from_str(&text)
-                    .with_context(|| format!("{}: not a training configuration", path.display()))?
+                let cfg: TrainConfig = serde_json::from_str(&text)
+                    .with_context(|| format!("{}: not a training configuration", path.display()))?;
+                // Presets are valid by construction; a file is checked where it is read, so the
+                // error names it.
+                cfg.check()
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+                cfg
             }
             None => match TrainConfig::preset(&self.preset) {
                 Some(cfg) => cfg,
@@ -105,12 +110,6 @@ impl PresetArgs {
         }
         if let Some(s) = self.seed {
             cfg.seed = s;
-        }
-        if let Err(e) = cfg.check() {
-            match &self.config {
-                Some(path) => bail!("{}: {e}", path.display()),
-                None => bail!("{e}"),
-            }
         }
         Ok(cfg)
     }
