@@ -12,10 +12,11 @@ use serde::{Deserialize, Serialize};
 /// What went wrong while reading a data file; always says where.
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
-    #[error("cannot read {path}: {source}")]
+    // Not a `source` field: the message already carries the reason, and `{:#}` would repeat it.
+    #[error("cannot read {path}: {reason}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     #[error("{file}:{line}: {message}")]
     Parse {
@@ -80,9 +81,9 @@ impl Movies {
 
 /// Reads a whole file, naming it on failure.
 pub fn read_file(path: &Path) -> Result<Vec<u8>, DataError> {
-    std::fs::read(path).map_err(|source| DataError::Io {
+    std::fs::read(path).map_err(|reason| DataError::Io {
         path: path.to_path_buf(),
-        source,
+        reason,
     })
 }
 

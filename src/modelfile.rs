@@ -109,10 +109,11 @@ pub enum ModelFileError {
     Header(String),
     #[error("model file weights are invalid: {0}")]
     Weights(String),
-    #[error("cannot write model file {path}: {source}")]
+    // Not a `source` field: the message already carries the reason, and `{:#}` would repeat it.
+    #[error("cannot write model file {path}: {reason}")]
     Io {
         path: String,
-        source: std::io::Error,
+        reason: std::io::Error,
     },
 }
 
@@ -261,9 +262,9 @@ pub fn from_bytes(
 #[cfg(not(target_arch = "wasm32"))]
 pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), ModelFileError> {
     use std::io::Write;
-    let io = |source| ModelFileError::Io {
+    let io = |reason| ModelFileError::Io {
         path: path.display().to_string(),
-        source,
+        reason,
     };
     let dir = path
         .parent()

@@ -26,6 +26,13 @@ fn bad_arguments_give_clear_errors() {
         "{}",
         stderr(&o)
     );
+    // The reason once, not repeated by the error chain.
+    assert_eq!(
+        stderr(&o).matches("os error 2").count(),
+        1,
+        "{}",
+        stderr(&o)
+    );
     assert!(!stderr(&o).contains("panicked"));
 
     let data = common::ml100k().root.display().to_string();
