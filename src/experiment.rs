@@ -16,8 +16,10 @@ use crate::encode::Encoder;
 use crate::metrics::{MeanStd, mean_std, metrics};
 use crate::model::MovieCnn;
 use crate::modelfile::{CatalogEntry, Metrics, ModelHeader, TrainingInfo};
-use crate::predict::{Recommender, Scorer, histories, predict_ratings, token_tensor};
+use crate::predict::{History, Recommender, Scorer, histories, predict_ratings, token_tensor};
+use crate::ranking::{self, TopNRow};
 use crate::split::{SplitSpec, load_split, validation_split};
+use crate::topn::TopN;
 use crate::train::{Progress, TrainConfig, TrainOutcome, train};
 
 /// Inputs of one training run.
@@ -36,6 +38,12 @@ pub struct RunResult {
     pub outcome: TrainOutcome,
     pub test: Metrics,
     pub baselines: Vec<(String, Metrics)>,
+    /// Top-N figures of the CNN and its baselines on the test users.
+    pub top_n: Vec<TopNRow>,
+    /// EASE's λ, chosen on the validation carve-out.
+    pub ease_lambda: f64,
+    /// The CNN list's NDCG@10 on the validation carve-out (with a rank head).
+    pub validation_ndcg: Option<f64>,
 }
 
 /// Per-movie figures from the training ratings, for the catalog shown in the browser.
@@ -148,6 +156,7 @@ pub fn run(
     let predicted = predict_ratings(&scorer, &context, &split.test, &movies);
     let actual: Vec<f32> = split.test.iter().map(|r| r.rating).collect();
     let test = metrics(&predicted, &actual);
+    let (top_n, ease_lambda) = top_n_on(&scorer, fitted.rating_weight, &split, &movies, cfg);
     let baselines = if with_baselines {
         run_baselines(&split.train, &split.test, cfg.seed)
     } else {
@@ -166,6 +175,7 @@ pub fn run(
             seconds: started.elapsed().as_secs_f64(),
         },
     );
+    let validation_ndcg = fitted.validation_ndcg;
     let outcome = fitted.outcome;
     Ok(RunResult {
         model: outcome.model.clone(),
@@ -173,7 +183,26 @@ pub fn run(
         outcome,
         test,
         baselines,
+        top_n,
+        ease_lambda,
+        validation_ndcg,
     })
+}
+
+/// The top-N table of a split: the test users' lists from their whole training history.
+fn top_n_on(
+    scorer: &Scorer,
+    rating_weight: Option<f32>,
+    split: &crate::split::Split,
+    movies: &Movies,
+    cfg: &TrainConfig,
+) -> (Vec<TopNRow>, f64) {
+    let cases = ranking::cases(&histories(&split.train, movies), &split.test, movies);
+    let cnn = ranking::cnn_scores(scorer, &cases);
+    let (ease, lambda) = ranking::fit_ease(&split.train, movies, cfg.validation_fraction, cfg.seed);
+    let popularity = ranking::popularity(&split.train, movies);
+    let rows = ranking::table(&cnn, rating_weight, &ease, &cases, &popularity);
+    (rows, lambda)
 }
 
 /// One row of the cross-validation table.
@@ -185,15 +214,52 @@ pub struct CvRow {
     pub mae: MeanStd,
 }
 
+/// One row of the cross-validation top-N table: each fold's figures and their mean.
+#[derive(Debug, Clone, Serialize)]
+pub struct CvTopNRow {
+    pub model: String,
+    pub folds: Vec<TopN>,
+    pub ndcg: MeanStd,
+    pub hr: MeanStd,
+    pub precision: MeanStd,
+    pub recall: MeanStd,
+    pub coverage: MeanStd,
+    pub mean_popularity: MeanStd,
+}
+
+impl CvTopNRow {
+    fn new(model: String, folds: Vec<TopN>) -> Self {
+        let stat = |f: fn(&TopN) -> f64| mean_std(&folds.iter().map(f).collect::<Vec<_>>());
+        Self {
+            model,
+            ndcg: stat(|t| t.ndcg),
+            hr: stat(|t| t.hr),
+            precision: stat(|t| t.precision),
+            recall: stat(|t| t.recall),
+            coverage: stat(|t| t.coverage),
+            mean_popularity: stat(|t| t.mean_popularity),
+            folds,
+        }
+    }
+}
+
+/// Cross-validation tables: rating accuracy and top-N.
+#[derive(Debug, Clone, Serialize)]
+pub struct CvTables {
+    pub rating: Vec<CvRow>,
+    pub top_n: Vec<CvTopNRow>,
+}
+
 /// u1…u5 cross-validation of the CNN and the baselines.
 pub fn cross_validate(
     data: &DataDir,
     config: &TrainConfig,
     descriptions: &Option<PathBuf>,
     progress: &mut dyn Progress,
-    mut on_fold: impl FnMut(usize, &[(String, Metrics)]),
-) -> Result<Vec<CvRow>, DataError> {
+    mut on_fold: impl FnMut(usize, &RunResult),
+) -> Result<CvTables, DataError> {
     let mut per_model: BTreeMap<usize, (String, Vec<Metrics>)> = BTreeMap::new();
+    let mut per_list: BTreeMap<usize, (String, Vec<TopN>)> = BTreeMap::new();
     for fold in 1..=5 {
         let spec = RunSpec {
             data: data.clone(),
@@ -202,9 +268,9 @@ pub fn cross_validate(
             descriptions: descriptions.clone(),
         };
         let result = run(&spec, true, progress)?;
+        on_fold(fold, &result);
         let mut rows = vec![(format!("CNN ({})", config.preset), result.test)];
         rows.extend(result.baselines);
-        on_fold(fold, &rows);
         for (k, (name, m)) in rows.into_iter().enumerate() {
             per_model
                 .entry(k)
@@ -212,8 +278,15 @@ pub fn cross_validate(
                 .1
                 .push(m);
         }
+        for (k, row) in result.top_n.into_iter().enumerate() {
+            per_list
+                .entry(k)
+                .or_insert_with(|| (row.model, Vec::new()))
+                .1
+                .push(row.figures);
+        }
     }
-    Ok(per_model
+    let rating = per_model
         .into_values()
         .map(|(model, folds)| CvRow {
             rmse: mean_std(&folds.iter().map(|m| m.rmse).collect::<Vec<_>>()),
@@ -221,7 +294,12 @@ pub fn cross_validate(
             model,
             folds,
         })
-        .collect())
+        .collect();
+    let top_n = per_list
+        .into_values()
+        .map(|(model, folds)| CvTopNRow::new(model, folds))
+        .collect();
+    Ok(CvTables { rating, top_n })
 }
 
 /// The new-visitor scenario at one k.
@@ -231,6 +309,9 @@ pub struct NewUserRow {
     pub cnn: Metrics,
     pub bias: Metrics,
     pub n_predictions: usize,
+    /// Top-N lists from the k revealed ratings: relevant = the user's later ratings of 4 or more,
+    /// candidates = every movie not among the k revealed.
+    pub top_n: Vec<TopNRow>,
 }
 
 /// How many earliest ratings are revealed; predictions are always of the ratings after the
@@ -307,48 +388,73 @@ pub fn eval_new_users(
         },
     );
     let rec = Recommender::new(header, fitted.outcome.model, device);
-    let held = histories(&test_users, &movies);
     let last_k = *REVEALED.last().expect("non-empty");
-    let mut rows = Vec::new();
-    for k in REVEALED {
-        let (mut cnn_pred, mut bias_pred, mut actual) = (Vec::new(), Vec::new(), Vec::new());
-        let mut queries = Vec::new();
-        let mut targets_store = Vec::new();
-        for history in held.values() {
-            if history.len() <= last_k {
-                continue;
-            }
-            let targets: Vec<usize> = history[last_k..].iter().map(|(m, _)| *m).collect();
-            targets_store.push(targets);
-            actual.extend(history[last_k..].iter().map(|(_, r)| *r));
-            let revealed: Vec<(u32, f32)> = history[..k]
+    let held: Vec<History> = histories(&test_users, &movies)
+        .into_values()
+        .filter(|h| h.len() > last_k)
+        .collect();
+    let (ease, _) = ranking::fit_ease(&train, &movies, config.validation_fraction, config.seed);
+    let visitors = Visitors {
+        rec: &rec,
+        bias: &bias,
+        ease: &ease,
+        popularity: ranking::popularity(&train, &movies),
+        movies: &movies,
+    };
+    Ok(REVEALED.iter().map(|&k| visitors.row(&held, k)).collect())
+}
+
+/// What the new-visitor rows are computed with.
+struct Visitors<'a> {
+    rec: &'a Recommender,
+    bias: &'a BiasModel,
+    ease: &'a crate::ease::Ease,
+    popularity: Vec<u32>,
+    movies: &'a Movies,
+}
+
+impl Visitors<'_> {
+    /// Reveals each held-out user's `k` earliest ratings: rating accuracy on their ratings after
+    /// the largest k, and top-N lists against everything they rated after the k.
+    fn row(&self, held: &[History], k: usize) -> NewUserRow {
+        let last_k = *REVEALED.last().expect("non-empty");
+        let targets: Vec<Vec<usize>> = held
+            .iter()
+            .map(|h| h[last_k..].iter().map(|(m, _)| *m).collect())
+            .collect();
+        let queries: Vec<crate::predict::Query> = held
+            .iter()
+            .zip(&targets)
+            .map(|(h, t)| (&h[..k], t.as_slice()))
+            .collect();
+        let cnn_pred: Vec<f32> = self.rec.predict_indices(&queries).concat();
+        let mut bias_pred = Vec::new();
+        for h in held {
+            let revealed: Vec<(u32, f32)> = h[..k]
                 .iter()
-                .map(|(m, r)| (movies.list[*m].id, *r))
+                .map(|(m, r)| (self.movies.list[*m].id, *r))
                 .collect();
-            let b = bias.user_bias_from(&revealed);
-            bias_pred.extend(history[last_k..].iter().map(|(m, _)| {
-                crate::metrics::clip_rating(bias.predict_with_user_bias(b, movies.list[*m].id))
+            let b = self.bias.user_bias_from(&revealed);
+            bias_pred.extend(h[last_k..].iter().map(|(m, _)| {
+                let id = self.movies.list[*m].id;
+                crate::metrics::clip_rating(self.bias.predict_with_user_bias(b, id))
             }));
         }
-        let revealed_histories: Vec<&[(usize, f32)]> = held
-            .values()
-            .filter(|h| h.len() > last_k)
-            .map(|h| &h[..k])
+        let actual: Vec<f32> = held
+            .iter()
+            .flat_map(|h| h[last_k..].iter().map(|(_, r)| *r))
             .collect();
-        for (h, t) in revealed_histories.iter().zip(&targets_store) {
-            queries.push((*h, t.as_slice()));
-        }
-        for preds in rec.predict_indices(&queries) {
-            cnn_pred.extend(preds);
-        }
-        rows.push(NewUserRow {
+        let cases = ranking::revealed_cases(held, k);
+        let cnn = ranking::cnn_scores(&self.rec.scorer(), &cases);
+        let weight = self.rec.header.rating_weight;
+        NewUserRow {
             k,
             cnn: metrics(&cnn_pred, &actual),
             bias: metrics(&bias_pred, &actual),
             n_predictions: actual.len(),
-        });
+            top_n: ranking::table(&cnn, weight, self.ease, &cases, &self.popularity),
+        }
     }
-    Ok(rows)
 }
 
 /// A trained model with what it was trained from.
@@ -357,6 +463,11 @@ pub struct Fitted {
     pub carve: crate::split::Split,
     pub encoder: Encoder,
     pub outcome: TrainOutcome,
+    /// How much the predicted rating counts beside the rank logit in a list (chosen on the
+    /// validation carve-out's NDCG@10); `None` without a rank head.
+    pub rating_weight: Option<f32>,
+    /// The validation carve-out's NDCG@10 with that weight.
+    pub validation_ndcg: Option<f64>,
 }
 
 /// Where a fitted model came from, for its file header.
@@ -374,10 +485,8 @@ impl Fitted {
     /// The model file header describing this fit; `run` and `eval_new_users` describe theirs alike.
     fn header(&self, config: &TrainConfig, movies: &Movies, from: Provenance) -> ModelHeader {
         ModelHeader {
-            model: crate::model::ModelConfig {
-                vocab_size: self.encoder.vocab.len(),
-                ..config.model.clone()
-            },
+            model: config.model.sized_for(&self.encoder),
+            rating_weight: self.rating_weight,
             encoder: self.encoder.clone(),
             rating_offset: baselines::global_mean(&self.carve.train),
             catalog: catalog(movies, from.train),
@@ -422,9 +531,38 @@ pub fn fit(
     );
     // Everything after training scores the weights as the model file will hold them.
     outcome.model = crate::modelfile::to_stored_precision(outcome.model);
+    let chosen = choose_rating_weight(&outcome.model, &encoder, &carve, movies, device);
     Fitted {
         carve,
         encoder,
         outcome,
+        rating_weight: chosen.map(|c| c.0),
+        validation_ndcg: chosen.map(|c| c.1),
     }
+}
+
+/// The list's rating weight with the best NDCG@10 on the validation carve-out, and that NDCG
+/// (`None` without a rank head).
+fn choose_rating_weight(
+    model: &MovieCnn,
+    encoder: &Encoder,
+    carve: &crate::split::Split,
+    movies: &Movies,
+    device: &burn::tensor::Device,
+) -> Option<(f32, f64)> {
+    if model.rank_logits_width().is_none() {
+        return None;
+    }
+    let context = histories(&carve.train, movies);
+    let cases = ranking::cases(&context, &carve.test, movies);
+    let table = model.movie_table(token_tensor(encoder, device));
+    let scorer = Scorer {
+        model,
+        table: &table,
+        encoder,
+        offset: baselines::global_mean(&carve.train),
+        device,
+    };
+    let scores = ranking::cnn_scores(&scorer, &cases);
+    ranking::choose_rating_weight(&scores, &cases, &ranking::popularity(&carve.train, movies))
 }

@@ -8,6 +8,8 @@
 pub mod average;
 pub mod baselines;
 pub mod data;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod ease;
 pub mod encode;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod experiment;
@@ -15,8 +17,11 @@ pub mod metrics;
 pub mod model;
 pub mod modelfile;
 pub mod predict;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod ranking;
 pub mod recommend;
 pub mod split;
+pub mod topn;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod train;
 #[cfg(target_arch = "wasm32")]

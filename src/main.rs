@@ -15,6 +15,7 @@ use movierec::experiment::{self, RunSpec};
 use movierec::metrics::metrics;
 use movierec::modelfile::{self, Metrics};
 use movierec::predict::{Recommender, histories};
+use movierec::ranking;
 use movierec::split::{SplitSpec, load_split};
 use movierec::train::{EpochLog, Progress, TrainConfig};
 
@@ -272,6 +273,10 @@ fn train_cmd(args: TrainArgs) -> anyhow::Result<()> {
         "test        RMSE {:.4}  MAE {:.4}",
         result.test.rmse, result.test.mae
     );
+    if let (Some(w), Some(ndcg)) = (result.header.rating_weight, result.validation_ndcg) {
+        println!("validation  NDCG@10 {ndcg:.4} (list = rank logit + {w} × predicted rating)");
+    }
+    print_top_n(&result.top_n);
     println!(
         "wrote {} ({} bytes), {}, {}",
         args.out.display(),
@@ -285,7 +290,9 @@ fn train_cmd(args: TrainArgs) -> anyhow::Result<()> {
             json!({"mae": result.test.mae, "rmse": result.test.rmse, "validation": t.validation,
                    "split": t.split, "preset": t.preset, "epochs": t.epochs_run, "best_epoch": t.best_epoch,
                    "seconds": t.seconds, "samples_per_second": result.outcome.samples_per_second,
-                   "model": args.out})
+                   "top_n": result.top_n, "ease_lambda": result.ease_lambda,
+                   "rating_weight": result.header.rating_weight,
+                   "validation_ndcg": result.validation_ndcg, "model": args.out})
         );
     }
     Ok(())
@@ -350,23 +357,70 @@ fn eval_cmd(args: EvalArgs) -> anyhow::Result<()> {
         m.rmse,
         m.mae
     );
+    let top_n = eval_top_n(&rec, &context_ratings, &test, &movies);
+    print_top_n(&top_n);
     if args.json {
-        println!("{}", json!({"mae": m.mae, "rmse": m.rmse, "n": test.len()}));
+        println!(
+            "{}",
+            json!({"mae": m.mae, "rmse": m.rmse, "n": test.len(), "top_n": top_n})
+        );
     }
     Ok(())
+}
+
+/// The top-N table of a loaded model: its lists against most rated and EASE (λ chosen on the
+/// same validation carve-out of the context ratings that training uses).
+fn eval_top_n(
+    rec: &Recommender,
+    context: &[movierec::data::Rating],
+    test: &[movierec::data::Rating],
+    movies: &movierec::data::Movies,
+) -> Vec<ranking::TopNRow> {
+    let t = &rec.header.training;
+    let fraction = TrainConfig::default_preset().validation_fraction;
+    let cases = ranking::cases(&histories(context, movies), test, movies);
+    let cnn = ranking::cnn_scores(&rec.scorer(), &cases);
+    let (ease, _) = ranking::fit_ease(context, movies, fraction, t.seed);
+    let popularity = ranking::popularity(context, movies);
+    ranking::table(&cnn, rec.header.rating_weight, &ease, &cases, &popularity)
+}
+
+/// Prints a top-N table.
+fn print_top_n(rows: &[ranking::TopNRow]) {
+    println!(
+        "{:<18} {:>7} {:>7} {:>7} {:>7} {:>8} {:>10}",
+        "top-10 list", "HR", "P", "R", "NDCG", "coverage", "popularity"
+    );
+    for r in rows {
+        let f = &r.figures;
+        println!(
+            "{:<18} {:>7.4} {:>7.4} {:>7.4} {:>7.4} {:>8.3} {:>10.1}",
+            r.model, f.hr, f.precision, f.recall, f.ndcg, f.coverage, f.mean_popularity
+        );
+    }
 }
 
 fn cv_cmd(args: ExperimentArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let cfg = args.preset.config()?;
-    let rows = experiment::cross_validate(
+    let tables = experiment::cross_validate(
         &DataDir::new(&args.data),
         &cfg,
         &args.preset.descriptions,
         &mut bar(),
-        |fold, rows| {
-            for (name, m) in rows {
+        |fold, result| {
+            eprintln!(
+                "u{fold}  CNN              RMSE {:.4}  MAE {:.4}",
+                result.test.rmse, result.test.mae
+            );
+            for (name, m) in &result.baselines {
                 eprintln!("u{fold}  {name:<16} RMSE {:.4}  MAE {:.4}", m.rmse, m.mae);
+            }
+            for r in &result.top_n {
+                eprintln!(
+                    "u{fold}  {:<16} NDCG@10 {:.4}  HR@10 {:.4}",
+                    r.model, r.figures.ndcg, r.figures.hr
+                );
             }
         },
     )?;
@@ -374,7 +428,7 @@ fn cv_cmd(args: ExperimentArgs) -> anyhow::Result<()> {
         "{:<16} {:>17} {:>17}   per fold RMSE (u1…u5)",
         "model", "RMSE", "MAE"
     );
-    for r in &rows {
+    for r in &tables.rating {
         let folds: Vec<String> = r.folds.iter().map(|m| format!("{:.4}", m.rmse)).collect();
         println!(
             "{:<16} {:.4} ± {:.4}  {:.4} ± {:.4}   {}",
@@ -386,11 +440,31 @@ fn cv_cmd(args: ExperimentArgs) -> anyhow::Result<()> {
             folds.join(" ")
         );
     }
+    println!(
+        "\n{:<18} {:>17} {:>7} {:>7} {:>7} {:>8} {:>10}   per fold NDCG@10 (u1…u5)",
+        "top-10 list", "NDCG@10", "HR", "P", "R", "coverage", "popularity"
+    );
+    for r in &tables.top_n {
+        let folds: Vec<String> = r.folds.iter().map(|t| format!("{:.4}", t.ndcg)).collect();
+        println!(
+            "{:<18} {:.4} ± {:.4} {:>7.4} {:>7.4} {:>7.4} {:>8.3} {:>10.1}   {}",
+            r.model,
+            r.ndcg.mean,
+            r.ndcg.std,
+            r.hr.mean,
+            r.precision.mean,
+            r.recall.mean,
+            r.coverage.mean,
+            r.mean_popularity.mean,
+            folds.join(" ")
+        );
+    }
     println!("total {:.0}s", started.elapsed().as_secs_f64());
     if args.json {
         println!(
             "{}",
-            json!({"preset": cfg.preset, "rows": rows, "seconds": started.elapsed().as_secs_f64()})
+            json!({"preset": cfg.preset, "rows": tables.rating, "top_n": tables.top_n,
+                   "seconds": started.elapsed().as_secs_f64()})
         );
     }
     Ok(())
@@ -418,6 +492,10 @@ fn new_users_cmd(args: NewUsersArgs) -> anyhow::Result<()> {
             "{:>3}  {:>9.4} {:>9.4}  {:>9.4} {:>9.4}  {:>7}",
             r.k, r.cnn.rmse, r.cnn.mae, r.bias.rmse, r.bias.mae, r.n_predictions
         );
+    }
+    for r in &rows {
+        println!("\nk = {} revealed ratings", r.k);
+        print_top_n(&r.top_n);
     }
     if args.json {
         println!(

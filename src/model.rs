@@ -16,6 +16,10 @@
 //!   and a visitor with one or two ratings gets at least the bias model's prediction.
 //! * Optional history gate (not in the paper): the pooled user vector is scaled by n / (n + μ)
 //!   for a history of n ratings (μ learned), since pooling alone cannot tell one rating from many.
+//! * Optional rank head (not in the paper): the same user vector also scores every catalog movie
+//!   for "will this user rate it" (user projection · movie vector + movie bias), trained with a
+//!   softmax over the catalog. Ranking by predicted rating alone favours what everybody rates
+//!   highly; this head is what makes the top of the list follow the visitor's taste.
 
 use burn::module::{Module, Param};
 use burn::nn::conv::{Conv1d, Conv1dConfig};
@@ -50,6 +54,14 @@ pub struct ModelConfig {
     /// older model files.
     #[serde(default)]
     pub history_gate: bool,
+    /// Width of the rank head's user and movie vectors (0 = no rank head). Absent in older model
+    /// files.
+    #[serde(default)]
+    pub rank_dim: usize,
+    /// Catalog size, filled in from the encoder like `vocab_size` (the rank head has a vector per
+    /// movie). Absent in older model files.
+    #[serde(default)]
+    pub n_movies: usize,
 }
 
 impl ModelConfig {
@@ -67,6 +79,17 @@ impl ModelConfig {
             attention: false,
             bias_path: false,
             history_gate: false,
+            rank_dim: 0,
+            n_movies: 0,
+        }
+    }
+
+    /// These widths with the vocabulary and catalog sizes of `encoder`, the only source of both.
+    pub fn sized_for(&self, encoder: &crate::encode::Encoder) -> Self {
+        Self {
+            vocab_size: encoder.vocab.len(),
+            n_movies: encoder.n_movies(),
+            ..self.clone()
         }
     }
 
@@ -129,6 +152,21 @@ impl ModelConfig {
                 // the bias baseline's user regulariser).
                 user: Param::from_data([2.0f32, 0.0, 15.0], device),
             }),
+            rank_head: (self.rank_dim > 0).then(|| RankHead {
+                user: LinearConfig::new(self.user_dim(), self.rank_dim).init(device),
+                rated_bag: LinearConfig::new(self.rank_dim, self.rank_dim)
+                    .with_bias(false)
+                    .init(device),
+                rating_bag: LinearConfig::new(self.rank_dim, self.rank_dim)
+                    .with_bias(false)
+                    .init(device),
+                movies: Initializer::Normal {
+                    mean: 0.0,
+                    std: 0.1,
+                }
+                .init([self.n_movies, self.rank_dim], device),
+                bias: Initializer::Zeros.init([self.n_movies], device),
+            }),
             history_gate: self.history_gate.then(|| HistoryGate {
                 // softplus(2) ≈ 2.1 pseudo-ratings: one rating counts a third, 20 count 90%.
                 shrinkage: Param::from_data([2.0f32], device),
@@ -159,6 +197,21 @@ impl HistoryGate {
         let mu = burn::tensor::activation::softplus(self.shrinkage.val(), 1.0).reshape([1, 1]);
         count.clone() / (count + mu)
     }
+}
+
+/// "Will this user rate it" for every catalog movie: `u · v_movie + b_movie`, with the user's
+/// `u = W·user + A·Σ v_j/√n + C·Σ ρ_j v_j/√n` over *every* rated movie j (ρ_j its centred
+/// rating): the CNN reads only the latest `history_len` ratings, and the bags add what a
+/// heavy rater said earlier, as in Koren's asymmetric SVD, with the movie vectors tied.
+#[derive(Module, Debug)]
+pub struct RankHead {
+    user: Linear,
+    rated_bag: Linear,
+    rating_bag: Linear,
+    /// `[n_movies, rank_dim]`
+    movies: Param<Tensor<2>>,
+    /// `[n_movies]`: how likely anyone is to rate the movie (its popularity, learned).
+    bias: Param<Tensor<1>>,
 }
 
 /// The target movie attends over the user's convolved history positions.
@@ -240,6 +293,7 @@ pub struct MovieCnn {
     attention: Option<TargetAttention>,
     bias_path: Option<BiasPath>,
     history_gate: Option<HistoryGate>,
+    rank_head: Option<RankHead>,
 }
 
 /// A batch of encoded users: the pooled vector and, with attention, the projected history.
@@ -277,6 +331,14 @@ impl UserEncoding {
             bias,
         }
     }
+}
+
+/// Users' whole histories as two `[B, n_movies]` rows each, scaled by 1/√n: `rated` is 1 at
+/// every rated movie, `rating` the centred rating there.
+#[derive(Debug, Clone)]
+pub struct HistoryBag {
+    pub rated: Tensor<2>,
+    pub rating: Tensor<2>,
 }
 
 /// Per-catalog tensors computed once: movie vectors and their half of the first head layer.
@@ -406,5 +468,28 @@ impl MovieCnn {
             out = out + movie_bias.clone().select(0, flat).reshape([b, t]) + user_bias.clone();
         }
         out
+    }
+
+    /// The rank head's width, or `None` without one.
+    pub fn rank_logits_width(&self) -> Option<usize> {
+        self.rank_head.as_ref().map(|h| h.user.weight.dims()[1])
+    }
+
+    /// Rank-head logits `[B, n_movies]` of each user (`None` without a rank head): a softmax
+    /// over them is the probability that the user's next rating is of each movie. `bag` is each
+    /// user's whole history, see [`HistoryBag`].
+    pub fn rank_logits(&self, users: &UserEncoding, bag: &HistoryBag) -> Option<Tensor<2>> {
+        self.rank_head.as_ref().map(|head| {
+            let [m] = head.bias.val().dims();
+            let movies = head.movies.val();
+            let user = head.user.forward(users.pooled.clone())
+                + head
+                    .rated_bag
+                    .forward(bag.rated.clone().matmul(movies.clone()))
+                + head
+                    .rating_bag
+                    .forward(bag.rating.clone().matmul(movies.clone()));
+            user.matmul(movies.transpose()) + head.bias.val().reshape([1, m])
+        })
     }
 }

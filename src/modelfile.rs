@@ -89,6 +89,11 @@ pub struct ModelHeader {
     pub rating_offset: f32,
     pub catalog: Vec<CatalogEntry>,
     pub training: TrainingInfo,
+    /// With a rank head, lists are ordered by `rank logit + rating_weight × predicted rating`
+    /// (the weight chosen on validation NDCG@10 when the model was trained); `None` orders them
+    /// by predicted rating alone. Absent in older model files.
+    #[serde(default)]
+    pub rating_weight: Option<f32>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -233,6 +238,16 @@ fn validate_header(h: &ModelHeader) -> Result<(), ModelFileError> {
         if let Some(t) = tokens.iter().find(|&&t| t as usize >= h.model.vocab_size) {
             return bad(format!("movie #{i} uses token {t} outside the vocabulary"));
         }
+    }
+    if h.model.rank_dim > 0 && h.model.n_movies != h.catalog.len() {
+        return bad(format!(
+            "the rank head scores {} movies but the catalog lists {}",
+            h.model.n_movies,
+            h.catalog.len()
+        ));
+    }
+    if h.rating_weight.is_some_and(|w| !w.is_finite()) {
+        return bad("rating_weight must be a finite number".into());
     }
     if h.encoder.config.history_len == 0 || h.model.user_filters.is_empty() {
         return bad("history length and user filters must be non-empty".into());

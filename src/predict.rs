@@ -8,7 +8,7 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 use crate::data::{Movies, Rating};
 use crate::encode::{Encoder, UserSequence};
 use crate::metrics::clip_rating;
-use crate::model::{MovieCnn, MovieTable};
+use crate::model::{HistoryBag, MovieCnn, MovieTable};
 use crate::modelfile::{self, ModelFileError, ModelHeader};
 
 /// A user's ratings oldest first, as (dense movie index, rating).
@@ -73,6 +73,26 @@ pub fn user_tensors(
     )
 }
 
+/// The [`HistoryBag`] of whole histories (dense movie index, rating), over a catalog of
+/// `n_movies`; indices outside it are skipped like [`Encoder::encode_user`] skips them.
+pub fn history_bag(histories: &[&[(usize, f32)]], n_movies: usize, device: &Device) -> HistoryBag {
+    let b = histories.len();
+    let mut rated = vec![0f32; b * n_movies];
+    let mut rating = vec![0f32; b * n_movies];
+    for (row, h) in histories.iter().enumerate() {
+        let known = h.iter().filter(|(m, _)| *m < n_movies);
+        let scale = 1.0 / (known.clone().count().max(1) as f32).sqrt();
+        for &(m, r) in known {
+            rated[row * n_movies + m] = scale;
+            rating[row * n_movies + m] = scale * crate::encode::rating_feature(r);
+        }
+    }
+    HistoryBag {
+        rated: Tensor::from_data(TensorData::new(rated, [b, n_movies]), device),
+        rating: Tensor::from_data(TensorData::new(rating, [b, n_movies]), device),
+    }
+}
+
 /// The encoded catalog tokens as a tensor.
 pub fn token_tensor(encoder: &Encoder, device: &Device) -> Tensor<2, Int> {
     Tensor::from_data(
@@ -131,6 +151,89 @@ pub fn predict_many(scorer: &Scorer, queries: &[Query]) -> Vec<Vec<f32>> {
             for j in 0..slice.len() {
                 out[*q][start + j] = scores[row * t + j] + offset;
             }
+        }
+    }
+    out
+}
+
+/// Every catalog movie scored for one user: the predicted rating (clipped to 1–5) and, with a
+/// rank head, the rank logit.
+#[derive(Debug, Clone)]
+pub struct CatalogScores {
+    pub ratings: Vec<f32>,
+    pub rank: Option<Vec<f32>>,
+}
+
+impl CatalogScores {
+    /// The score a list is ordered by: `rank logit + rating_weight × rating` with a rank head and
+    /// a weight, else the predicted rating.
+    pub fn list_scores(&self, rating_weight: Option<f32>) -> Vec<f32> {
+        match (&self.rank, rating_weight) {
+            (Some(rank), Some(w)) => rank
+                .iter()
+                .zip(&self.ratings)
+                .map(|(l, r)| l + w * r)
+                .collect(),
+            _ => self.ratings.clone(),
+        }
+    }
+}
+
+/// Scores the whole catalog for each history, encoding each history once: what a ranked list
+/// needs (the browser's list, and every top-N evaluation).
+pub fn score_catalog(scorer: &Scorer, histories: &[&[(usize, f32)]]) -> Vec<CatalogScores> {
+    let all: Vec<usize> = (0..scorer.encoder.n_movies()).collect();
+    score_movies(scorer, histories, &all)
+}
+
+/// Scores the same `targets` for each history (each encoded once); the returned vectors follow
+/// the order of `targets`.
+pub fn score_movies(
+    scorer: &Scorer,
+    histories: &[&[(usize, f32)]],
+    targets: &[usize],
+) -> Vec<CatalogScores> {
+    const USERS_PER_BATCH: usize = 16;
+    let Scorer {
+        model,
+        table,
+        encoder,
+        offset,
+        device,
+    } = *scorer;
+    let t = targets.len();
+    let mut out = Vec::with_capacity(histories.len());
+    if t == 0 {
+        let empty = CatalogScores {
+            ratings: Vec::new(),
+            rank: model.rank_logits_width().map(|_| Vec::new()),
+        };
+        return vec![empty; histories.len()];
+    }
+    let indices: Vec<i64> = targets.iter().map(|&m| m as i64).collect();
+    for batch in histories.chunks(USERS_PER_BATCH) {
+        let seqs: Vec<UserSequence> = batch.iter().map(|h| encoder.encode_user(h)).collect();
+        let refs: Vec<&UserSequence> = seqs.iter().collect();
+        let (movies, ratings, mask) = user_tensors(&refs, device);
+        let users = model.encode_users(table, movies, ratings, mask);
+        let b = batch.len();
+        let repeated: Vec<i64> = (0..b).flat_map(|_| indices.iter().copied()).collect();
+        let target_tensor = Tensor::from_data(TensorData::new(repeated, [b, t]), device);
+        let to_vec = |x: Tensor<2>| x.try_into_vec_as::<f32>().expect("f32 scores");
+        let ratings = to_vec(model.score(table, &users, target_tensor));
+        let picked = Tensor::from_data(TensorData::new(indices.clone(), [t]), device);
+        let bag = history_bag(batch, encoder.n_movies(), device);
+        let rank = model
+            .rank_logits(&users, &bag)
+            .map(|logits| to_vec(logits.select(1, picked)));
+        for row in 0..b {
+            out.push(CatalogScores {
+                ratings: ratings[row * t..(row + 1) * t]
+                    .iter()
+                    .map(|p| clip_rating(p + offset))
+                    .collect(),
+                rank: rank.as_ref().map(|r| r[row * t..(row + 1) * t].to_vec()),
+            });
         }
     }
     out

@@ -20,7 +20,9 @@ use crate::encode::{Encoder, EncoderConfig, UserSequence};
 use crate::metrics::metrics;
 use crate::model::{ModelConfig, MovieCnn, UserEncoding};
 use crate::modelfile::Metrics;
-use crate::predict::{History, Scorer, histories, predict_ratings, token_tensor, user_tensors};
+use crate::predict::{
+    History, Scorer, histories, history_bag, predict_ratings, token_tensor, user_tensors,
+};
 
 /// How parameters are updated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,6 +73,10 @@ pub struct TrainConfig {
     /// (0 = the latest weights), see [`crate::average`].
     #[serde(default)]
     pub weight_average: f64,
+    /// Weight of the rank head's softmax cross-entropy beside the rating MSE (0 = rating loss
+    /// only, as in the paper). Needs `model.rank_dim > 0`.
+    #[serde(default)]
+    pub rank_weight: f64,
     pub seed: u64,
 }
 
@@ -96,6 +102,7 @@ impl TrainConfig {
             newcomer_history_prob: 0.0,
             validation_fraction: 0.05,
             weight_average: 0.0,
+            rank_weight: 0.0,
             seed: 1,
         }
     }
@@ -112,6 +119,7 @@ impl TrainConfig {
             model: ModelConfig {
                 bias_path: true,
                 history_gate: true,
+                rank_dim: 32,
                 ..ModelConfig::paper(0)
             },
             encoder: EncoderConfig::default(),
@@ -130,6 +138,7 @@ impl TrainConfig {
             newcomer_history_prob: 0.1,
             validation_fraction: 0.05,
             weight_average: 0.99,
+            rank_weight: 0.3,
             seed: 1,
         }
     }
@@ -158,6 +167,18 @@ impl TrainConfig {
         let lr = match self.optimizer {
             OptimizerConfig::Sgd { lr, .. } | OptimizerConfig::Adam { lr, .. } => lr,
         };
+        if !(self.rank_weight.is_finite() && self.rank_weight >= 0.0) {
+            return Err(format!(
+                "rank_weight = {}: expected a non-negative number",
+                self.rank_weight
+            ));
+        }
+        if self.rank_weight > 0.0 && self.model.rank_dim == 0 {
+            return Err(format!(
+                "rank_weight = {}: needs a rank head (model.rank_dim > 0)",
+                self.rank_weight
+            ));
+        }
         if !(lr.is_finite() && lr > 0.0) {
             return Err(format!("optimizer lr = {lr}: expected a positive number"));
         }
@@ -181,7 +202,10 @@ impl TrainConfig {
 /// One training example: a history and the ratings to predict from it (never in the history).
 #[derive(Debug, Clone)]
 pub struct Example {
+    /// The history as the CNN reads it (the latest `history_len` ratings).
     pub context: UserSequence,
+    /// The whole history, for the rank head's bags.
+    pub full_context: History,
     pub targets: Vec<(usize, f32)>,
 }
 
@@ -231,6 +255,7 @@ pub fn make_examples(
             let context: History = context.into_iter().map(|k| history[k]).collect();
             out.push(Example {
                 context: encoder.encode_user(&context),
+                full_context: context,
                 targets: group.iter().map(|&k| history[k]).collect(),
             });
         }
@@ -318,6 +343,34 @@ fn batch_catalog(
     (rows, contexts, targets)
 }
 
+/// Softmax cross-entropy of the rank head: each target movie should be likely among the movies
+/// the user has not rated in the example's history (those are masked out of the softmax, since
+/// a list never shows them). `weight` `[B, T]` marks real targets in the padded layout.
+fn rank_loss(
+    logits: Tensor<2>,
+    batch: &[&Example],
+    t: usize,
+    weight: Tensor<2>,
+    n_targets: f32,
+    device: &Device,
+) -> Tensor<1> {
+    let [b, m] = logits.dims();
+    let mut seen = vec![0f32; b * m];
+    let mut targets = vec![0i64; b * t];
+    for (row, e) in batch.iter().enumerate() {
+        for &(movie, _) in &e.full_context {
+            seen[row * m + movie] = -1e4;
+        }
+        for (j, &(movie, _)) in e.targets.iter().enumerate() {
+            targets[row * t + j] = movie as i64;
+        }
+    }
+    let seen = Tensor::<2>::from_data(TensorData::new(seen, [b, m]), device);
+    let targets = Tensor::from_data(TensorData::new(targets, [b, t]), device);
+    let log_p = burn::tensor::activation::log_softmax(logits + seen, 1);
+    -(log_p.gather(1, targets) * weight).sum() / n_targets
+}
+
 /// Per-epoch figures, written next to the model and plotted.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EpochLog {
@@ -360,11 +413,7 @@ pub fn train(
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     device.seed(cfg.seed);
     let ad = device.clone().autodiff();
-    let model_cfg = ModelConfig {
-        vocab_size: encoder.vocab.len(),
-        ..cfg.model.clone()
-    };
-    let mut model = model_cfg.init(&ad);
+    let mut model = cfg.model.sized_for(encoder).init(&ad);
     let offset = crate::baselines::global_mean(fit);
     let by_user = histories(fit, movies);
     let tokens_ad = token_tensor(encoder, &ad);
@@ -452,8 +501,19 @@ pub fn train(
                     .collect(),
             );
             let predicted = model.score(&table, &users, targets);
-            let loss = ((predicted - truth).powi_scalar(2) * weight).sum() / n_targets;
-            let loss_value: f64 = loss.clone().into_scalar::<f32>().into();
+            let mse = ((predicted - truth).powi_scalar(2) * weight.clone()).sum() / n_targets;
+            let loss_value: f64 = mse.clone().into_scalar::<f32>().into();
+            let mut loss = mse;
+            let full: Vec<&[(usize, f32)]> =
+                batch.iter().map(|e| e.full_context.as_slice()).collect();
+            let bag = history_bag(&full, encoder.n_movies(), &ad);
+            if let Some(logits) = model
+                .rank_logits(&users, &bag)
+                .filter(|_| cfg.rank_weight > 0.0)
+            {
+                let rank = rank_loss(logits, batch, t, weight, n_targets, &ad);
+                loss = loss + rank * cfg.rank_weight;
+            }
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = match (&mut sgd, &mut adam) {
                 (Some(opt), _) => opt.step(lr, model, grads),

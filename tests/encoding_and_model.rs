@@ -228,11 +228,10 @@ fn model_shapes_with_and_without_attention_bias_path_and_history_gate() {
     ] {
         // The gate counts real ratings only, so the padding checks below cover it too.
         let cfg = movierec::model::ModelConfig {
-            vocab_size: encoder.vocab.len(),
             attention,
             bias_path,
             history_gate,
-            ..common::tiny_config(1).model
+            ..common::tiny_config(1).model.sized_for(&encoder)
         };
         let model = cfg.init(&device);
         let table = model.movie_table(token_tensor(&encoder, &device));
@@ -297,9 +296,8 @@ fn movies_are_encoded_independently_of_the_rest_of_the_catalog() {
     let (_, _, encoder) = real_encoder(EncoderConfig::default());
     let device = movierec::device();
     let cfg = movierec::model::ModelConfig {
-        vocab_size: encoder.vocab.len(),
         bias_path: true,
-        ..common::tiny_config(1).model
+        ..common::tiny_config(1).model.sized_for(&encoder)
     };
     let model = cfg.init(&device);
     let rows: Tensor<1, Int> =
@@ -386,4 +384,56 @@ fn weight_average_blends_the_same_parameters_over_steps() {
     latest.update(first);
     latest.update(second);
     assert_eq!(parameters(latest.get().unwrap()), p2);
+}
+
+#[test]
+fn rank_head_scores_the_catalog_from_the_whole_history_and_ignores_padding() {
+    let (_, _, encoder) = real_encoder(EncoderConfig {
+        history_len: 4,
+        ..EncoderConfig::default()
+    });
+    let device = movierec::device();
+    let cfg = common::tiny_config(1).model.sized_for(&encoder);
+    assert!(cfg.rank_dim > 0 && cfg.n_movies == 1682);
+    let model = cfg.init(&device);
+    let table = model.movie_table(token_tensor(&encoder, &device));
+
+    // The bag: 1/√n at every rated movie, the centred rating times 1/√n beside it — over the
+    // whole history, beyond the CNN's 4-rating window.
+    let long: Vec<(usize, f32)> = (0..9)
+        .map(|m| (m, if m % 2 == 0 { 5.0 } else { 1.0 }))
+        .collect();
+    let short = vec![(20usize, 4.0f32)];
+    let bag = movierec::predict::history_bag(&[&long, &short], 1682, &device);
+    let rated: Vec<f32> = bag.rated.clone().try_into_vec_as().unwrap();
+    let rating: Vec<f32> = bag.rating.clone().try_into_vec_as().unwrap();
+    assert!((rated[8] - 1.0 / 3.0).abs() < 1e-6 && rated[9] == 0.0);
+    assert!((rating[8] - 1.0 / 3.0).abs() < 1e-6 && (rating[7] + 1.0 / 3.0).abs() < 1e-6);
+    assert!((rated[1682 + 20] - 1.0).abs() < 1e-6 && (rating[1682 + 20] - 0.5).abs() < 1e-6);
+
+    let logits = |histories: &[&[(usize, f32)]]| -> Vec<f32> {
+        let seqs: Vec<_> = histories.iter().map(|h| encoder.encode_user(h)).collect();
+        let refs: Vec<_> = seqs.iter().collect();
+        let (m, r, mask) = user_tensors(&refs, &device);
+        let users = model.encode_users(&table, m, r, mask);
+        let bag = movierec::predict::history_bag(histories, 1682, &device);
+        let out = model.rank_logits(&users, &bag).expect("a rank head");
+        assert_eq!(out.dims(), [histories.len(), 1682]);
+        out.try_into_vec_as().unwrap()
+    };
+    let both = logits(&[&long, &short]);
+    let alone = logits(&[&short]);
+    for (x, y) in alone.iter().zip(&both[1682..]) {
+        assert!((x - y).abs() < 1e-4, "padding changed a logit: {x} vs {y}");
+    }
+    // Ratings older than the CNN's window still move the logits, through the bags.
+    let mut older = long.clone();
+    older[0].1 = 1.0;
+    let changed = logits(&[&older, &short]);
+    assert!(
+        changed[..1682]
+            .iter()
+            .zip(&both)
+            .any(|(a, b)| (a - b).abs() > 1e-6)
+    );
 }

@@ -34,10 +34,8 @@ fn tiny_model_bytes(seed: u64) -> Vec<u8> {
         &mut Quiet,
     );
     let header = ModelHeader {
-        model: movierec::model::ModelConfig {
-            vocab_size: encoder.vocab.len(),
-            ..cfg.model.clone()
-        },
+        model: cfg.model.sized_for(&encoder),
+        rating_weight: Some(1.0),
         encoder,
         rating_offset: 3.5,
         catalog: catalog(&movies, &ratings),

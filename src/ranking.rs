@@ -1,0 +1,201 @@
+//! The top-N harness: every list (the CNN's, the CNN's by rating alone, most rated, EASE) scored
+//! on the same users, candidates and relevant movies, in the same run.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::data::{Movies, Rating};
+use crate::ease::{self, Ease};
+use crate::predict::{CatalogScores, History, Scorer, histories, score_catalog};
+use crate::topn::{LIKED, N, TopN, TopNAccumulator, top_n};
+
+/// One user's top-N question: the movies they rated in what the lists may use (never listed),
+/// and the held-out movies they liked (relevant).
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub history: History,
+    pub relevant: Vec<usize>,
+}
+
+/// A user's cases from their context history and held-out ratings; users with no held-out movie
+/// they liked are left out. A movie in both (impossible in a proper split) is kept out of the
+/// relevant set, since it can never be listed.
+pub fn cases(context: &BTreeMap<u32, History>, held: &[Rating], movies: &Movies) -> Vec<Case> {
+    let held = histories(held, movies);
+    let empty = History::new();
+    held.iter()
+        .filter_map(|(user, later)| {
+            let history = context.get(user).unwrap_or(&empty).clone();
+            let relevant: Vec<usize> = later
+                .iter()
+                .filter(|(m, r)| *r >= LIKED && !history.iter().any(|(h, _)| h == m))
+                .map(|(m, _)| *m)
+                .collect();
+            (!relevant.is_empty()).then_some(Case { history, relevant })
+        })
+        .collect()
+}
+
+/// New visitors' cases: each held-out history's first `k` ratings are revealed (and never
+/// listed); the movies they liked after those k are relevant. Nothing revealed is relevant.
+pub fn revealed_cases(held: &[History], k: usize) -> Vec<Case> {
+    held.iter()
+        .map(|h| {
+            let k = k.min(h.len());
+            Case {
+                history: h[..k].to_vec(),
+                relevant: h[k..]
+                    .iter()
+                    .filter(|(_, r)| *r >= LIKED)
+                    .map(|(m, _)| *m)
+                    .collect(),
+            }
+        })
+        .filter(|c| !c.relevant.is_empty())
+        .collect()
+}
+
+/// Training ratings per catalog movie: the "most rated" list and the popularity figure.
+pub fn popularity(train: &[Rating], movies: &Movies) -> Vec<u32> {
+    let mut counts = vec![0u32; movies.len()];
+    for r in train {
+        if let Some(i) = movies.index_of(r.movie) {
+            counts[i] += 1;
+        }
+    }
+    counts
+}
+
+/// Scores each case's top-N list, `scores(k)` giving case `k`'s score for every catalog movie.
+pub fn evaluate(
+    cases: &[Case],
+    popularity: &[u32],
+    mut scores: impl FnMut(usize) -> Vec<f32>,
+) -> TopN {
+    let mut acc = TopNAccumulator::new(popularity.to_vec());
+    for (k, case) in cases.iter().enumerate() {
+        let mut seen = vec![false; popularity.len()];
+        for &(m, _) in &case.history {
+            seen[m] = true;
+        }
+        acc.add(&top_n(&scores(k), &seen, N), &case.relevant);
+    }
+    acc.finish()
+}
+
+/// The CNN's catalog scores for every case's history (each encoded once).
+pub fn cnn_scores(scorer: &Scorer, cases: &[Case]) -> Vec<CatalogScores> {
+    let refs: Vec<&[(usize, f32)]> = cases.iter().map(|c| c.history.as_slice()).collect();
+    score_catalog(scorer, &refs)
+}
+
+/// The weights of the predicted rating beside the rank logit tried on validation (0 = "will
+/// rate" alone; large = nearly "will like" alone).
+pub const RATING_WEIGHTS: [f32; 7] = [0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0];
+
+/// The rating weight with the best NDCG@10 on `cases` (validation cases: choose on them only)
+/// and that NDCG, or `None` without a rank head.
+pub fn choose_rating_weight(
+    scores: &[CatalogScores],
+    cases: &[Case],
+    popularity: &[u32],
+) -> Option<(f32, f64)> {
+    scores.first()?.rank.as_ref()?;
+    RATING_WEIGHTS
+        .iter()
+        .map(|&w| {
+            let figures = evaluate(cases, popularity, |k| scores[k].list_scores(Some(w)));
+            (w, figures.ndcg)
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.total_cmp(&a.0)))
+}
+
+/// Each user's rated movies, for EASE's binary matrix.
+pub fn rated_sets(train: &[Rating], movies: &Movies) -> Vec<Vec<usize>> {
+    histories(train, movies)
+        .into_values()
+        .map(|h| h.into_iter().map(|(m, _)| m).collect())
+        .collect()
+}
+
+/// EASE with λ chosen by NDCG@10 on the validation carve-out of `train` (the same carve-out the
+/// CNN is validated on), then refitted on all of `train`. Returns the model and the λ.
+pub fn fit_ease(
+    train: &[Rating],
+    movies: &Movies,
+    validation_fraction: f64,
+    seed: u64,
+) -> (Ease, f64) {
+    let carve = crate::split::validation_split(train, validation_fraction, seed);
+    let fit_ratings = &carve.train;
+    let validation = &cases(&histories(fit_ratings, movies), &carve.test, movies);
+    let popularity = popularity(fit_ratings, movies);
+    let fit_sets = rated_sets(fit_ratings, movies);
+    let lambda = ease::LAMBDAS
+        .iter()
+        .map(|&lambda| {
+            let model = Ease::fit(&fit_sets, movies.len(), lambda);
+            let figures = evaluate(validation, &popularity, |k| {
+                model.scores(&items(&validation[k].history))
+            });
+            (lambda, figures.ndcg)
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map_or(ease::LAMBDAS[0], |(l, _)| l);
+    (
+        Ease::fit(&rated_sets(train, movies), movies.len(), lambda),
+        lambda,
+    )
+}
+
+/// The movies of a history.
+pub fn items(history: &History) -> Vec<usize> {
+    history.iter().map(|(m, _)| *m).collect()
+}
+
+/// One row of a top-N table.
+#[derive(Debug, Clone, Serialize)]
+pub struct TopNRow {
+    pub model: String,
+    #[serde(flatten)]
+    pub figures: TopN,
+}
+
+/// The four lists on the same cases: the CNN (by its list score, and by rating alone), most
+/// rated, and EASE.
+pub fn table(
+    cnn: &[CatalogScores],
+    rating_weight: Option<f32>,
+    ease: &Ease,
+    cases: &[Case],
+    popularity: &[u32],
+) -> Vec<TopNRow> {
+    let most_rated: Vec<f32> = popularity.iter().map(|&c| c as f32).collect();
+    let row = |model: &str, figures| TopNRow {
+        model: model.into(),
+        figures,
+    };
+    let mut rows = Vec::new();
+    if rating_weight.is_some() {
+        rows.push(row(
+            "CNN",
+            evaluate(cases, popularity, |k| cnn[k].list_scores(rating_weight)),
+        ));
+    }
+    rows.push(row(
+        "CNN, rating only",
+        evaluate(cases, popularity, |k| cnn[k].ratings.clone()),
+    ));
+    rows.push(row(
+        "most rated",
+        evaluate(cases, popularity, |_| most_rated.clone()),
+    ));
+    rows.push(row(
+        "EASE",
+        evaluate(cases, popularity, |k| {
+            ease.scores(&items(&cases[k].history))
+        }),
+    ));
+    rows
+}
