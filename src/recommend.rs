@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::modelfile::CatalogEntry;
-use crate::predict::{History, Query, Recommender};
+use crate::predict::{History, Recommender, score_movies};
+use crate::topn::LIKED;
 
 /// One rating given by a visitor, in the order they gave them (oldest first).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -46,15 +47,19 @@ impl Default for RecommendOptions {
     }
 }
 
-/// The rated movie that raised a prediction the most (leave-one-out).
+/// The rated movie that did most to put a movie where it is in the list (leave-one-out).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Because {
     pub movie_id: u32,
     pub title: String,
-    /// How much lower the prediction is without that rating.
+    /// How much lower the movie's list score is without that rating.
     pub lift: f32,
 }
+
+/// Explanations look at the visitor's most recent ratings only: leaving one out costs a user
+/// encoding each, and a visitor with a thousand ratings must not freeze the page.
+pub const EXPLAIN_RECENT: usize = 50;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -160,8 +165,20 @@ impl Recommender {
             .unwrap_or_default())
     }
 
+    /// The scores a visitor's list is ordered by, for `movie_ids` (see
+    /// [`crate::predict::CatalogScores::list_scores`]).
+    pub fn list_scores_for(
+        &self,
+        ratings: &[VisitorRating],
+        movie_ids: &[u32],
+    ) -> Result<Vec<f32>, InputError> {
+        let history = self.visitor_history(ratings)?;
+        let targets = self.target_indices(movie_ids)?;
+        Ok(self.list_scores(&[history.as_slice()], &targets).remove(0))
+    }
+
     /// The `because` of each of `movie_ids` for a visitor (`None` where no rating raises the
-    /// prediction, and for every movie when there are no ratings).
+    /// movie's list score, and for every movie when there are no ratings).
     pub fn explain(
         &self,
         ratings: &[VisitorRating],
@@ -169,14 +186,7 @@ impl Recommender {
     ) -> Result<Vec<Option<Because>>, InputError> {
         let history = self.visitor_history(ratings)?;
         let targets = self.target_indices(movie_ids)?;
-        if history.is_empty() {
-            return Ok(vec![None; targets.len()]);
-        }
-        let predicted = self
-            .predict_indices(&[(&history, &targets)])
-            .pop()
-            .unwrap_or_default();
-        Ok(self.leave_one_out(&history, &targets, &predicted))
+        Ok(self.leave_one_out(&history, &targets))
     }
 
     fn target_indices(&self, movie_ids: &[u32]) -> Result<Vec<usize>, InputError> {
@@ -190,34 +200,63 @@ impl Recommender {
             .collect()
     }
 
-    /// Leaves each rating out once; the one whose absence lowers a prediction most explains it.
-    fn leave_one_out(
-        &self,
-        history: &History,
-        targets: &[usize],
-        predicted: &[f32],
-    ) -> Vec<Option<Because>> {
-        let catalog = &self.header.catalog;
-        let without: Vec<History> = (0..history.len())
-            .map(|k| [&history[..k], &history[k + 1..]].concat())
-            .collect();
-        let queries: Vec<Query> = without.iter().map(|h| (h.as_slice(), targets)).collect();
-        let loo = self.predict_indices(&queries);
-        predicted
+    /// The list scores of `targets` for each history, each history encoded once.
+    fn list_scores(&self, histories: &[&[(usize, f32)]], targets: &[usize]) -> Vec<Vec<f32>> {
+        score_movies(&self.scorer(), histories, targets)
             .iter()
-            .enumerate()
-            .map(|(j, &p)| {
-                loo.iter()
+            .map(|s| s.list_scores(self.header.rating_weight))
+            .collect()
+    }
+
+    /// Leaves each of the visitor's recent ratings out once; the one whose absence lowers a
+    /// movie's list score most, beyond how much it lowers the whole list's, explains the movie's
+    /// place (`targets` are the list). Only movies the visitor liked may
+    /// explain (any rated 3 or more when they liked none): a disliked movie can push a movie
+    /// up, but "because you rated X ★" would then read as a recommendation of X's kind.
+    fn leave_one_out(&self, history: &History, targets: &[usize]) -> Vec<Option<Because>> {
+        let liked_any = history.iter().any(|&(_, r)| r >= LIKED);
+        let floor = if liked_any { LIKED } else { 3.0 };
+        let first = history.len().saturating_sub(EXPLAIN_RECENT);
+        let explainers: Vec<usize> = (first..history.len())
+            .filter(|&k| history[k].1 >= floor)
+            .collect();
+        if explainers.is_empty() {
+            return vec![None; targets.len()];
+        }
+        let without: Vec<History> = explainers
+            .iter()
+            .map(|&k| [&history[..k], &history[k + 1..]].concat())
+            .collect();
+        let mut queries: Vec<&[(usize, f32)]> = vec![history.as_slice()];
+        queries.extend(without.iter().map(|h| h.as_slice()));
+        let scores = self.list_scores(&queries, targets);
+        // A rating that lifts every listed movie alike moves none of them in the list: what puts
+        // a movie where it is, is its lift beyond the list's mean lift from the same rating.
+        let lifts: Vec<Vec<f32>> = scores[1..]
+            .iter()
+            .map(|s| (0..targets.len()).map(|j| scores[0][j] - s[j]).collect())
+            .collect();
+        let mean_lift: Vec<f32> = lifts
+            .iter()
+            .map(|l| l.iter().sum::<f32>() / l.len().max(1) as f32)
+            .collect();
+        let catalog = &self.header.catalog;
+        (0..targets.len())
+            .map(|j| {
+                explainers
+                    .iter()
                     .enumerate()
-                    .map(|(k, preds)| (k, p - preds[j]))
-                    .filter(|&(_, lift)| lift > 1e-3)
-                    .max_by(|a, b| a.1.total_cmp(&b.1))
-                    .map(|(k, lift)| {
+                    .filter(|&(e, _)| lifts[e][j] > 1e-3)
+                    .max_by(|a, b| {
+                        let place = |e: usize| lifts[e][j] - mean_lift[e];
+                        place(a.0).total_cmp(&place(b.0))
+                    })
+                    .map(|(e, &k)| {
                         let entry = &catalog[history[k].0];
                         Because {
                             movie_id: entry.id,
                             title: entry.title.clone(),
-                            lift,
+                            lift: lifts[e][j],
                         }
                     })
             })
@@ -257,29 +296,34 @@ impl Recommender {
             return Ok(self.popular(&candidates, options.n));
         }
 
-        let predicted = self
-            .predict_indices(&[(&history, &candidates)])
+        // One encoding of the visitor scores every candidate.
+        let scores = score_movies(&self.scorer(), &[history.as_slice()], &candidates)
             .pop()
-            .unwrap_or_default();
-        let mut ranked: Vec<(usize, f32)> = candidates.into_iter().zip(predicted).collect();
-        ranked.sort_by(|a, b| {
-            b.1.total_cmp(&a.1)
-                .then(catalog[b.0].n_ratings.cmp(&catalog[a.0].n_ratings))
-                .then(a.0.cmp(&b.0))
+            .expect("one history in, one out");
+        let list = scores.list_scores(self.header.rating_weight);
+        let mut ranked: Vec<usize> = (0..candidates.len()).collect();
+        ranked.sort_by(|&a, &b| {
+            list[b]
+                .total_cmp(&list[a])
+                .then(
+                    catalog[candidates[b]]
+                        .n_ratings
+                        .cmp(&catalog[candidates[a]].n_ratings),
+                )
+                .then(a.cmp(&b))
         });
         ranked.truncate(options.n);
 
-        let top: Vec<usize> = ranked.iter().map(|&(m, _)| m).collect();
-        let scores: Vec<f32> = ranked.iter().map(|&(_, p)| p).collect();
+        let top: Vec<usize> = ranked.iter().map(|&c| candidates[c]).collect();
         let reasons = if options.explain {
-            self.leave_one_out(&history, &top, &scores)
+            self.leave_one_out(&history, &top)
         } else {
             vec![None; top.len()]
         };
         let items = ranked
             .iter()
             .zip(reasons)
-            .map(|(&(m, p), because)| item(&catalog[m], p, because))
+            .map(|(&c, because)| item(&catalog[candidates[c]], scores.ratings[c], because))
             .collect();
         Ok(Recommendations {
             basis: Basis::Model,

@@ -28,11 +28,6 @@ fn recommendations_are_ranked_unrated_and_filtered() {
     assert_eq!(list.items.len(), 20);
     assert!(
         list.items
-            .windows(2)
-            .all(|w| w[0].predicted >= w[1].predicted)
-    );
-    assert!(
-        list.items
             .iter()
             .all(|i| (1.0..=5.0).contains(&i.predicted))
     );
@@ -41,16 +36,24 @@ fn recommendations_are_ranked_unrated_and_filtered() {
             .iter()
             .all(|i| ![50, 1, 100, 294].contains(&i.movie_id))
     );
-    // The list holds the best predictions among all unrated movies.
+    // The list holds the best list scores among all unrated movies, best first, and shows each
+    // movie's predicted rating.
     let all: Vec<u32> = rec.header.catalog.iter().map(|m| m.id).collect();
     let unrated: Vec<u32> = all
         .into_iter()
         .filter(|id| ![50, 1, 100, 294].contains(id))
         .collect();
-    let mut every = rec.predict_visitor(&visitor(), &unrated).unwrap();
+    let mut every = rec.list_scores_for(&visitor(), &unrated).unwrap();
     every.sort_by(|a, b| b.total_cmp(a));
-    assert!((every[0] - list.items[0].predicted).abs() < 1e-6);
-    assert!((every[19] - list.items[19].predicted).abs() < 1e-6);
+    let ids: Vec<u32> = list.items.iter().map(|i| i.movie_id).collect();
+    let listed = rec.list_scores_for(&visitor(), &ids).unwrap();
+    assert!(listed.windows(2).all(|w| w[0] >= w[1]), "{listed:?}");
+    assert!((every[0] - listed[0]).abs() < 1e-5);
+    assert!((every[19] - listed[19]).abs() < 1e-5);
+    let predicted = rec.predict_visitor(&visitor(), &ids).unwrap();
+    for (item, p) in list.items.iter().zip(predicted) {
+        assert!((item.predicted - p).abs() < 1e-5);
+    }
 
     let options = RecommendOptions {
         n: 10,
@@ -70,7 +73,7 @@ fn recommendations_are_ranked_unrated_and_filtered() {
 }
 
 #[test]
-fn because_names_the_rating_whose_removal_lowers_the_prediction_most() {
+fn because_names_the_liked_rating_whose_removal_lowers_the_list_score_most() {
     let rec = demo();
     let ratings = visitor();
     let list = rec
@@ -80,16 +83,33 @@ fn because_names_the_rating_whose_removal_lowers_the_prediction_most() {
     assert!(!explained.is_empty());
     for item in explained {
         let because = item.because.as_ref().unwrap();
+        let score = rec.list_scores_for(&ratings, &[item.movie_id]).unwrap()[0];
         let mut lifts = Vec::new();
-        for k in 0..ratings.len() {
+        // Only the liked ratings (Star Wars 5, Toy Story 4) may explain.
+        for k in (0..ratings.len()).filter(|&k| ratings[k].rating >= 4.0) {
             let mut without = ratings.clone();
             without.remove(k);
-            let p = rec.predict_visitor(&without, &[item.movie_id]).unwrap()[0];
-            lifts.push((ratings[k].movie_id, item.predicted - p));
+            let s = rec.list_scores_for(&without, &[item.movie_id]).unwrap()[0];
+            lifts.push((ratings[k].movie_id, score - s));
         }
-        let best = lifts.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
+        // Among the liked ratings that raise the movie, the one that raises it most beyond the
+        // whole list's mean rise.
+        let mean_rise = |movie: u32| -> f32 {
+            let k = ratings.iter().position(|r| r.movie_id == movie).unwrap();
+            let mut without = ratings.clone();
+            without.remove(k);
+            let ids: Vec<u32> = list.items.iter().map(|i| i.movie_id).collect();
+            let full = rec.list_scores_for(&ratings, &ids).unwrap();
+            let less = rec.list_scores_for(&without, &ids).unwrap();
+            full.iter().zip(&less).map(|(a, b)| a - b).sum::<f32>() / ids.len() as f32
+        };
+        let best = lifts
+            .iter()
+            .filter(|l| l.1 > 1e-3)
+            .max_by(|a, b| (a.1 - mean_rise(a.0)).total_cmp(&(b.1 - mean_rise(b.0))))
+            .unwrap();
         assert_eq!(because.movie_id, best.0, "{lifts:?}");
-        assert!((because.lift - best.1).abs() < 1e-5);
+        assert!((because.lift - best.1).abs() < 1e-4);
         assert!(because.lift > 0.0);
     }
 
@@ -275,4 +295,39 @@ fn bad_visitor_input_is_a_clear_error() {
             movie_id: 77777
         }
     );
+}
+
+/// Children's films and animation 5★, horror 1★ — and the same visitor with the ratings swapped.
+fn taste(children: f32, horror: f32) -> Vec<VisitorRating> {
+    let mut ratings: Vec<VisitorRating> =
+        [1, 95, 71, 588].iter().map(|&m| r(m, children)).collect();
+    ratings.extend([288, 219].iter().map(|&m| r(m, horror)));
+    ratings
+}
+
+#[test]
+fn the_list_follows_the_visitors_likes_and_explains_with_several_of_them() {
+    let rec = demo();
+    let options = RecommendOptions {
+        n: 10,
+        ..RecommendOptions::default()
+    };
+    let kids = rec.recommend(&taste(5.0, 1.0), &options).unwrap();
+    let horror = rec.recommend(&taste(1.0, 5.0), &options).unwrap();
+    let kept = kids
+        .items
+        .iter()
+        .filter(|i| horror.items.iter().any(|h| h.movie_id == i.movie_id))
+        .count();
+    assert!(kept <= 5, "swapping the likes kept {kept} of the top 10");
+    // Explanations name only liked movies, and more than one of them.
+    for (list, liked) in [(&kids, [1, 95, 71, 588].as_slice()), (&horror, &[288, 219])] {
+        let named: std::collections::HashSet<u32> = list
+            .items
+            .iter()
+            .filter_map(|i| i.because.as_ref().map(|b| b.movie_id))
+            .collect();
+        assert!(named.iter().all(|m| liked.contains(m)), "{named:?}");
+        assert!(named.len() >= 2, "all explanations name {named:?}");
+    }
 }

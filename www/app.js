@@ -59,8 +59,8 @@ async function main() {
 async function fetchWithProgress(url) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`could not download the model (${url}): HTTP ${response.status}`);
-  const total = Number(response.headers.get("Content-Length")) || 0;
   const compressed = response.headers.has("Content-Encoding");
+  let total = compressed ? 0 : Number(response.headers.get("Content-Length")) || 0;
   const reader = response.body.getReader();
   const chunks = [];
   let received = 0;
@@ -69,8 +69,11 @@ async function fetchWithProgress(url) {
     if (done) break;
     chunks.push(value);
     received += value.length;
+    // A gzipped response's Content-Length counts compressed bytes; the model file states its
+    // own size in its first bytes, so the total is known as soon as they have arrived.
+    if (!total) total = modelFileSize(chunks, received);
     const mb = (received / 1e6).toFixed(1);
-    if (total && !compressed) {
+    if (total) {
       $("load-progress").value = received / total;
       $("load-text").textContent = `Downloading the model… ${mb} of ${(total / 1e6).toFixed(1)} MB`;
     } else {
@@ -78,21 +81,43 @@ async function fetchWithProgress(url) {
       $("load-text").textContent = `Downloading the model… ${mb} MB`;
     }
   }
-  const bytes = new Uint8Array(received);
+  return joinChunks(chunks, received);
+}
+
+/** The model file's length from its layout (magic 8, version 4, header length 8, header, weights
+ * length 8, weights, CRC 4), or 0 while too few bytes have arrived to tell. */
+function modelFileSize(chunks, received) {
+  const headerLenAt = 12;
+  if (received < headerLenAt + 8) return 0;
+  const head = joinChunks(chunks, Math.min(received, 1 << 22));
+  const view = new DataView(head.buffer);
+  const headerLen = Number(view.getBigUint64(headerLenAt, true));
+  const weightsLenAt = headerLenAt + 8 + headerLen;
+  if (head.length < weightsLenAt + 8) return 0;
+  return weightsLenAt + 8 + Number(view.getBigUint64(weightsLenAt, true)) + 4;
+}
+
+/** The first `n` bytes of the received chunks as one array. */
+function joinChunks(chunks, n) {
+  const out = new Uint8Array(n);
   let at = 0;
   for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.length;
+    if (at >= n) break;
+    const part = c.subarray(0, n - at);
+    out.set(part, at);
+    at += part.length;
   }
-  return bytes;
+  return out;
 }
 
 function showError(e) {
   $("loading").hidden = true;
   const box = $("error");
   box.hidden = false;
-  box.textContent = "The recommender could not start: " + (e && e.message ? e.message : String(e)) +
-    ". Reload the page to try again; if it keeps failing, the model file or the wasm package is damaged (rebuild with scripts/build-web.sh).";
+  box.textContent =
+    "Sorry — the recommender could not start. Check your connection and reload the page; if it keeps failing, this site's files are damaged and we need to fix them.";
+  // The details are for whoever maintains the site.
+  console.error("movierec: could not start (rebuild the package with scripts/build-web.sh if it is damaged):", e);
 }
 
 function note(text) {
@@ -135,8 +160,14 @@ function rate(id, stars, event) {
   const rest = state.ratings.filter((r) => r.movieId !== id);
   state.ratings = stars > 0 ? [...rest, { movieId: id, rating: stars }] : rest;
   persist();
-  renderAll(event);
+  // A mouse click (detail > 0) leaves focus and the page where they are, and the stars that
+  // slide under the pointer stay unlit until it moves; keyboard focus follows the movie.
+  const byMouse = event && event.detail > 0;
+  if (byMouse) document.body.classList.add("just-rated");
+  renderAll(event, !byMouse);
 }
+
+document.addEventListener("pointermove", () => document.body.classList.remove("just-rated"));
 
 function persist() {
   const problem = storage.save(state.ratings, [...state.skipped]);
@@ -145,27 +176,35 @@ function persist() {
 
 // ---- rendering -------------------------------------------------------------------------------
 
-function renderAll(event) {
-  const focus = focusedStar();
+function renderAll(event, keepFocus = true) {
+  const focus = keepFocus ? focusedStar() : null;
   renderRecommendations(event);
   renderStartList();
   renderSearch();
   renderRated();
   restoreFocus(focus);
+  if (event && event.timeStamp) stats.updates.push(performance.now() - event.timeStamp);
 }
 
 // Lists are rebuilt on every change; keep keyboard users on the star they were on.
 function focusedStar() {
   const el = document.activeElement;
-  const li = el && el.dataset && el.dataset.stars ? el.closest("li.movie") : null;
-  return li ? { list: li.parentElement.id, id: li.dataset.movieId, stars: el.dataset.stars } : null;
+  const li = el && el.closest ? el.closest("li.movie") : null;
+  if (!li || !el.closest(".stars")) return null;
+  const position = [...li.parentElement.children].indexOf(li);
+  return { list: li.parentElement.id, id: li.dataset.movieId, stars: el.dataset.stars, position };
 }
 
 function restoreFocus(f) {
   if (!f) return;
-  const star = `li[data-movie-id="${f.id}"] button[data-stars="${f.stars}"]`;
+  const star = `li[data-movie-id="${f.id}"] .stars button[tabindex="0"]`;
   const el = document.querySelector(`#${f.list} ${star}`) || document.querySelector(`#rated-list ${star}`);
-  if (el) el.focus();
+  if (el) return el.focus();
+  // The movie left its list (a rating deleted): its neighbour takes the focus.
+  const rows = [...$(f.list).querySelectorAll("li.movie")];
+  const neighbour = rows[Math.min(f.position, rows.length - 1)];
+  const target = neighbour ? neighbour.querySelector('.stars button[tabindex="0"]') : $("search");
+  if (target) target.focus();
 }
 
 /** The row a list shows when it has nothing to show. */
@@ -176,7 +215,7 @@ function emptyRow(text) {
   return li;
 }
 
-function movieRow(m, extra) {
+function movieRow(m, extra, rateLabel) {
   const li = document.createElement("li");
   li.className = "movie";
   li.dataset.movieId = m.movieId;
@@ -191,7 +230,7 @@ function movieRow(m, extra) {
   info.append(title, genres);
   li.append(info);
   if (extra) extra(li, info);
-  li.append(starWidget(m, ratingOf(m.movieId), rate));
+  li.append(starWidget(m, ratingOf(m.movieId), rate, rateLabel));
   return li;
 }
 
@@ -265,14 +304,13 @@ function renderRecommendations(event) {
     movieRow(item, (li, info) => {
       const predicted = document.createElement("span");
       predicted.className = "predicted";
-      predicted.textContent = result.basis === "model" ? `predicted ${starText(item.predicted)}` : `average ${starText(item.predicted)}`;
+      predicted.textContent = result.basis === "model" ? `you'd rate it about ${starText(item.predicted)}` : `average ${starText(item.predicted)}`;
       predicted.title = `${item.predicted.toFixed(2)} of 5`;
       info.append(predicted);
-    }),
+    }, "Seen it? Rate:"),
   );
   if (!rows.length) rows.push(emptyRow("No movie matches these filters."));
   $("recs").replaceChildren(...rows);
-  if (event && event.timeStamp) stats.updates.push(performance.now() - event.timeStamp);
   if (result.basis === "model" && result.items.length) {
     setTimeout(() => explain(generation, result.items, event), 0);
   }

@@ -2,12 +2,19 @@
 // again to remove the rating. Keyboard: Tab into the group, arrows move between stars,
 // Enter/Space rate, Delete/Backspace remove. Each star has an aria label and a visible focus ring.
 
-/** `onRate(movieId, stars, event)` with stars = 0 to remove. */
-export function starWidget(movie, current, onRate) {
+/** `onRate(movieId, stars, event)` with stars = 0 to remove; `label`, if given, is shown before
+ * the stars (on a recommendation, "Seen it? Rate:" says they are for rating, not a prediction). */
+export function starWidget(movie, current, onRate, label) {
   const group = document.createElement("div");
   group.className = "stars";
   group.setAttribute("role", "group");
   group.setAttribute("aria-label", `Your rating of ${movie.title}` + (current ? `: ${current} of 5` : ": not rated"));
+  if (label && !current) {
+    const text = document.createElement("span");
+    text.className = "rate-label";
+    text.textContent = label;
+    group.append(text);
+  }
   const buttons = [];
   for (let s = 1; s <= 5; s++) {
     const b = document.createElement("button");
