@@ -550,9 +550,7 @@ fn choose_rating_weight(
     movies: &Movies,
     device: &burn::tensor::Device,
 ) -> Option<(f32, f64)> {
-    if model.rank_logits_width().is_none() {
-        return None;
-    }
+    model.rank_logits_width()?;
     let context = histories(&carve.train, movies);
     let cases = ranking::cases(&context, &carve.test, movies);
     let table = model.movie_table(token_tensor(encoder, device));

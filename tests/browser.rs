@@ -429,14 +429,6 @@ fn the_page_follows_a_visitors_likes() {
             "document.querySelectorAll('#rated-list li.movie').length === 6 && document.getElementById('note').textContent.includes('Imported')",
             "the imported taste",
         );
-        let genres = top_ten_genres(&tab);
-        let count = |names: &[&str]| {
-            genres
-                .iter()
-                .filter(|g| names.iter().any(|n| g.contains(n)))
-                .count()
-        };
-        counts.push((count(&["Children's", "Animation"]), count(&["Horror"])));
         lists.push(rec_ids(&tab)[..10].to_vec());
         eval::<Value>(
             &tab,
