@@ -6,9 +6,10 @@ use std::time::Instant;
 
 use burn::module::Module;
 use burn::optim::{
-    AdamConfig, GradientsParams, SgdConfig, decay::WeightDecayConfig, momentum::MomentumConfig,
+    AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig, decay::WeightDecayConfig,
+    momentum::MomentumConfig,
 };
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Int, Tensor, TensorData};
 use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -345,19 +346,13 @@ fn batch_catalog(
 
 /// Softmax cross-entropy of the rank head: each target movie should be likely among the movies
 /// the user has not rated in the example's history (those are masked out of the softmax, since
-/// a list never shows them). `weight` `[B, T]` marks real targets in the padded layout.
-fn rank_loss(
-    logits: Tensor<2>,
-    batch: &[&Example],
-    t: usize,
-    weight: Tensor<2>,
-    n_targets: f32,
-    device: &Device,
-) -> Tensor<1> {
+/// a list never shows them). Padded target slots carry weight 0.
+fn rank_loss(logits: Tensor<2>, batch: &StepBatch, device: &Device) -> Tensor<1> {
     let [b, m] = logits.dims();
+    let [_, t] = batch.targets.dims();
     let mut seen = vec![0f32; b * m];
     let mut targets = vec![0i64; b * t];
-    for (row, e) in batch.iter().enumerate() {
+    for (row, e) in batch.examples.iter().enumerate() {
         for &(movie, _) in &e.full_context {
             seen[row * m + movie] = -1e4;
         }
@@ -368,7 +363,7 @@ fn rank_loss(
     let seen = Tensor::<2>::from_data(TensorData::new(seen, [b, m]), device);
     let targets = Tensor::from_data(TensorData::new(targets, [b, t]), device);
     let log_p = burn::tensor::activation::log_softmax(logits + seen, 1);
-    -(log_p.gather(1, targets) * weight).sum() / n_targets
+    -(log_p.gather(1, targets) * batch.weight.clone()).sum() / batch.n_targets
 }
 
 /// Per-epoch figures, written next to the model and plotted.
@@ -400,6 +395,177 @@ pub trait Progress {
 pub struct Quiet;
 impl Progress for Quiet {}
 
+/// The configured optimiser and its starting learning rate. SGD and Adam build the same
+/// `ModuleOptimizer`, so the loop holds one of them.
+fn optimizer(cfg: &OptimizerConfig) -> (ModuleOptimizer, f64) {
+    match *cfg {
+        OptimizerConfig::Sgd { lr, momentum } => {
+            let mut c = SgdConfig::new();
+            if momentum > 0.0 {
+                c = c.with_momentum(Some(MomentumConfig::new().with_momentum(momentum)));
+            }
+            (c.init(), lr)
+        }
+        OptimizerConfig::Adam { lr, weight_decay } => {
+            let mut c = AdamConfig::new();
+            if weight_decay > 0.0 {
+                c = c.with_weight_decay(Some(WeightDecayConfig::new(weight_decay as f32)));
+            }
+            (c.init(), lr)
+        }
+    }
+}
+
+/// One step's examples as tensors: the batch's catalog rows, its histories in (at most) two
+/// groups padded apart, and the targets in a padded `[B, T]` layout.
+struct StepBatch<'a> {
+    examples: &'a [&'a Example],
+    rows: Tensor<1, Int>,
+    groups: [Vec<UserSequence>; 2],
+    /// Targets as rows of the batch catalog.
+    targets: Tensor<2, Int>,
+    /// Ratings minus the training mean.
+    truth: Tensor<2>,
+    /// 1 at real targets, 0 at padding.
+    weight: Tensor<2>,
+    n_targets: f32,
+}
+
+impl<'a> StepBatch<'a> {
+    /// `examples` sorted by history length (the two groups split that order).
+    fn new(
+        examples: &'a [&'a Example],
+        n_movies: usize,
+        offset: f32,
+        cfg: &TrainConfig,
+        device: &Device,
+    ) -> Self {
+        let (rows, mut contexts, target_rows) = batch_catalog(examples, n_movies);
+        let n_rows = rows.len();
+        let lengths: Vec<usize> = contexts.iter().map(UserSequence::len).collect();
+        // Attention's per-position tensors cannot be joined across history lengths.
+        let split = if cfg.model.attention {
+            examples.len()
+        } else {
+            cheapest_split(&lengths)
+        };
+        let t = examples.iter().map(|e| e.targets.len()).max().unwrap_or(1);
+        let mut targets = vec![0i64; examples.len() * t];
+        let mut truth = vec![0f32; examples.len() * t];
+        let mut weight = vec![0f32; examples.len() * t];
+        for (row, (e, movie_rows)) in examples.iter().zip(&target_rows).enumerate() {
+            for (j, (&(_, r), &m)) in e.targets.iter().zip(movie_rows).enumerate() {
+                targets[row * t + j] = m;
+                truth[row * t + j] = r - offset;
+                weight[row * t + j] = 1.0;
+            }
+        }
+        let n_targets: f32 = weight.iter().sum();
+        let shape = [examples.len(), t];
+        let long = contexts.split_off(split);
+        Self {
+            examples,
+            rows: Tensor::from_data(TensorData::new(rows, [n_rows]), device),
+            groups: [contexts, long],
+            targets: Tensor::from_data(TensorData::new(targets, shape), device),
+            truth: Tensor::from_data(TensorData::new(truth, shape), device),
+            weight: Tensor::from_data(TensorData::new(weight, shape), device),
+            n_targets,
+        }
+    }
+}
+
+impl MovieCnn {
+    /// One batch's training loss — the rating head's MSE, plus `rank_weight` × the rank head's
+    /// cross-entropy — and the MSE alone, for the log. `tokens`: the whole catalog's tokens.
+    fn step_loss(
+        &self,
+        tokens: &Tensor<2, Int>,
+        batch: &StepBatch,
+        cfg: &TrainConfig,
+        device: &Device,
+    ) -> (Tensor<1>, f64) {
+        let table = self.movie_table(tokens.clone().select(0, batch.rows.clone()));
+        let users = UserEncoding::cat(
+            batch
+                .groups
+                .iter()
+                .filter(|g| !g.is_empty())
+                .map(|group| {
+                    let seqs: Vec<&UserSequence> = group.iter().collect();
+                    let (hist, ratings, mask) = user_tensors(&seqs, device);
+                    self.encode_users(&table, hist, ratings, mask)
+                })
+                .collect(),
+        );
+        let predicted = self.score(&table, &users, batch.targets.clone());
+        let squared = (predicted - batch.truth.clone()).powi_scalar(2);
+        let mse = (squared * batch.weight.clone()).sum() / batch.n_targets;
+        let mse_value: f64 = mse.clone().into_scalar::<f32>().into();
+        if cfg.rank_weight == 0.0 {
+            return (mse, mse_value);
+        }
+        // The bags are built only when the rank loss is on: [B, n_movies] each, every step.
+        let full: Vec<&[(usize, f32)]> = batch
+            .examples
+            .iter()
+            .map(|e| e.full_context.as_slice())
+            .collect();
+        let bag = history_bag(&full, tokens.dims()[0], device);
+        match self.rank_logits(&users, &bag) {
+            Some(logits) => {
+                let rank = rank_loss(logits, batch, device);
+                (mse + rank * cfg.rank_weight, mse_value)
+            }
+            None => (mse, mse_value),
+        }
+    }
+}
+
+/// What an epoch's weights are judged on: the validation ratings, each user's history being
+/// their `fit` ratings, scored through the inference path the browser uses.
+struct Validation<'a> {
+    ratings: &'a [Rating],
+    by_user: &'a BTreeMap<u32, History>,
+    movies: &'a Movies,
+    encoder: &'a Encoder,
+    tokens: Tensor<2, Int>,
+    offset: f32,
+    device: &'a Device,
+}
+
+impl Validation<'_> {
+    fn metrics(&self, model: &MovieCnn) -> Metrics {
+        let table = model.movie_table(self.tokens.clone());
+        let scorer = Scorer {
+            model,
+            table: &table,
+            encoder: self.encoder,
+            offset: self.offset,
+            device: self.device,
+        };
+        let predicted = predict_ratings(&scorer, self.by_user, self.ratings, self.movies);
+        let actual: Vec<f32> = self.ratings.iter().map(|r| r.rating).collect();
+        metrics(&predicted, &actual)
+    }
+}
+
+/// One epoch's batches: `batch_size` examples each, or target budgets with the per-user cap.
+fn epoch_batches<'a>(
+    examples: &'a [Example],
+    cfg: &TrainConfig,
+    rng: &mut ChaCha8Rng,
+) -> Vec<Vec<&'a Example>> {
+    if cfg.max_examples_per_user > 0 {
+        batches_by_targets(examples, cfg, rng)
+    } else {
+        examples
+            .chunks(cfg.batch_size.max(1))
+            .map(|c| c.iter().collect())
+            .collect()
+    }
+}
+
 /// Trains on `fit`, choosing the epoch by RMSE on `validation` (histories come from `fit`).
 pub fn train(
     movies: &Movies,
@@ -417,29 +583,16 @@ pub fn train(
     let offset = crate::baselines::global_mean(fit);
     let by_user = histories(fit, movies);
     let tokens_ad = token_tensor(encoder, &ad);
-    let tokens_plain = token_tensor(encoder, device);
-
-    let mut adam = None;
-    let mut sgd = None;
-    let mut lr = match cfg.optimizer {
-        OptimizerConfig::Sgd { lr, momentum } => {
-            let mut c = SgdConfig::new();
-            if momentum > 0.0 {
-                c = c.with_momentum(Some(MomentumConfig::new().with_momentum(momentum)));
-            }
-            sgd = Some(c.init());
-            lr
-        }
-        OptimizerConfig::Adam { lr, weight_decay } => {
-            let mut c = AdamConfig::new();
-            if weight_decay > 0.0 {
-                c = c.with_weight_decay(Some(WeightDecayConfig::new(weight_decay as f32)));
-            }
-            adam = Some(c.init());
-            lr
-        }
+    let judge = Validation {
+        ratings: validation,
+        by_user: &by_user,
+        movies,
+        encoder,
+        tokens: token_tensor(encoder, device),
+        offset,
+        device,
     };
-
+    let (mut optimizer, mut lr) = optimizer(&cfg.optimizer);
     let mut average = WeightAverage::new(cfg.weight_average);
     let mut log = Vec::new();
     let mut best: Option<(f64, usize, MovieCnn, Metrics)> = None;
@@ -447,102 +600,28 @@ pub fn train(
     for epoch in 1..=cfg.epochs {
         let started = Instant::now();
         let examples = make_examples(&by_user, encoder, cfg, &mut rng);
-        let batches: Vec<Vec<&Example>> = if cfg.max_examples_per_user > 0 {
-            batches_by_targets(&examples, cfg, &mut rng)
-        } else {
-            examples
-                .chunks(cfg.batch_size.max(1))
-                .map(|c| c.iter().collect())
-                .collect()
-        };
+        let batches = epoch_batches(&examples, cfg, &mut rng);
         progress.start_epoch(epoch, batches.len());
         let (mut loss_sum, mut loss_n) = (0.0f64, 0usize);
-        for mut batch in batches {
-            batch.sort_by_key(|e| e.context.len());
-            let batch = batch.as_slice();
-            let (rows, contexts, target_rows) = batch_catalog(batch, encoder.n_movies());
-            let n_rows = rows.len();
-            let rows = Tensor::from_data(TensorData::new(rows, [n_rows]), &ad);
-            let lengths: Vec<usize> = contexts.iter().map(UserSequence::len).collect();
-            // Attention's per-position tensors cannot be joined across history lengths.
-            let split = if cfg.model.attention {
-                batch.len()
-            } else {
-                cheapest_split(&lengths)
-            };
-            let t = batch.iter().map(|e| e.targets.len()).max().unwrap_or(1);
-            let mut targets = vec![0i64; batch.len() * t];
-            let mut truth = vec![0f32; batch.len() * t];
-            let mut weight = vec![0f32; batch.len() * t];
-            for (row, (e, movie_rows)) in batch.iter().zip(&target_rows).enumerate() {
-                for (j, (&(_, r), &m)) in e.targets.iter().zip(movie_rows).enumerate() {
-                    targets[row * t + j] = m;
-                    truth[row * t + j] = r - offset;
-                    weight[row * t + j] = 1.0;
-                }
-            }
-            let n_targets: f32 = weight.iter().sum();
-            let shape = [batch.len(), t];
-            let targets = Tensor::from_data(TensorData::new(targets, shape), &ad);
-            let truth = Tensor::<2>::from_data(TensorData::new(truth, shape), &ad);
-            let weight = Tensor::<2>::from_data(TensorData::new(weight, shape), &ad);
-
-            let table = model.movie_table(tokens_ad.clone().select(0, rows));
-            let groups = [&contexts[..split], &contexts[split..]];
-            let users = UserEncoding::cat(
-                groups
-                    .iter()
-                    .filter(|g| !g.is_empty())
-                    .map(|group| {
-                        let seqs: Vec<&UserSequence> = group.iter().collect();
-                        let (hist, ratings, mask) = user_tensors(&seqs, &ad);
-                        model.encode_users(&table, hist, ratings, mask)
-                    })
-                    .collect(),
-            );
-            let predicted = model.score(&table, &users, targets);
-            let mse = ((predicted - truth).powi_scalar(2) * weight.clone()).sum() / n_targets;
-            let loss_value: f64 = mse.clone().into_scalar::<f32>().into();
-            let mut loss = mse;
-            let full: Vec<&[(usize, f32)]> =
-                batch.iter().map(|e| e.full_context.as_slice()).collect();
-            let bag = history_bag(&full, encoder.n_movies(), &ad);
-            if let Some(logits) = model
-                .rank_logits(&users, &bag)
-                .filter(|_| cfg.rank_weight > 0.0)
-            {
-                let rank = rank_loss(logits, batch, t, weight, n_targets, &ad);
-                loss = loss + rank * cfg.rank_weight;
-            }
+        for mut examples in batches {
+            examples.sort_by_key(|e| e.context.len());
+            let batch = StepBatch::new(&examples, encoder.n_movies(), offset, cfg, &ad);
+            let (loss, mse) = model.step_loss(&tokens_ad, &batch, cfg, &ad);
             let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = match (&mut sgd, &mut adam) {
-                (Some(opt), _) => opt.step(lr, model, grads),
-                (_, Some(opt)) => opt.step(lr, model, grads),
-                _ => unreachable!("one optimizer is configured"),
-            };
+            model = optimizer.step(lr, model, grads);
             if cfg.weight_average > 0.0 {
                 average.update(model.valid());
             }
-            loss_sum += loss_value * f64::from(n_targets);
-            loss_n += n_targets as usize;
-            progress.step(loss_value);
+            loss_sum += mse * f64::from(batch.n_targets);
+            loss_n += batch.n_targets as usize;
+            progress.step(mse);
         }
         let train_seconds = started.elapsed().as_secs_f64();
         samples += loss_n;
         busy += train_seconds;
 
         let valid = average.get().cloned().unwrap_or_else(|| model.valid());
-        let table = valid.movie_table(tokens_plain.clone());
-        let scorer = Scorer {
-            model: &valid,
-            table: &table,
-            encoder,
-            offset,
-            device,
-        };
-        let predicted = predict_ratings(&scorer, &by_user, validation, movies);
-        let actual: Vec<f32> = validation.iter().map(|r| r.rating).collect();
-        let m = metrics(&predicted, &actual);
+        let m = judge.metrics(&valid);
         let entry = EpochLog {
             epoch,
             train_mse: loss_sum / loss_n.max(1) as f64,
