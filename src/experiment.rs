@@ -550,7 +550,9 @@ fn choose_rating_weight(
     movies: &Movies,
     device: &burn::tensor::Device,
 ) -> Option<(f32, f64)> {
-    model.rank_logits_width()?;
+    if !model.has_rank_head() {
+        return None;
+    }
     let context = histories(&carve.train, movies);
     let cases = ranking::cases(&context, &carve.test, movies);
     let table = model.movie_table(token_tensor(encoder, device));

@@ -470,9 +470,9 @@ impl MovieCnn {
         out
     }
 
-    /// The rank head's width, or `None` without one.
-    pub fn rank_logits_width(&self) -> Option<usize> {
-        self.rank_head.as_ref().map(|h| h.user.weight.dims()[1])
+    /// Whether the model has a rank head (and so [`MovieCnn::rank_logits`] returns logits).
+    pub fn has_rank_head(&self) -> bool {
+        self.rank_head.is_some()
     }
 
     /// Rank-head logits `[B, n_movies]` of each user (`None` without a rank head): a softmax

@@ -206,7 +206,7 @@ pub fn score_movies(
     if t == 0 {
         let empty = CatalogScores {
             ratings: Vec::new(),
-            rank: model.rank_logits_width().map(|_| Vec::new()),
+            rank: model.has_rank_head().then(Vec::new),
         };
         return vec![empty; histories.len()];
     }

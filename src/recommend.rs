@@ -157,8 +157,7 @@ impl Recommender {
         ratings: &[VisitorRating],
         movie_ids: &[u32],
     ) -> Result<Vec<f32>, InputError> {
-        let history = self.visitor_history(ratings)?;
-        let targets = self.target_indices(movie_ids)?;
+        let (history, targets) = self.visitor_query(ratings, movie_ids)?;
         Ok(self
             .predict_indices(&[(&history, &targets)])
             .pop()
@@ -172,8 +171,7 @@ impl Recommender {
         ratings: &[VisitorRating],
         movie_ids: &[u32],
     ) -> Result<Vec<f32>, InputError> {
-        let history = self.visitor_history(ratings)?;
-        let targets = self.target_indices(movie_ids)?;
+        let (history, targets) = self.visitor_query(ratings, movie_ids)?;
         Ok(self.list_scores(&[history.as_slice()], &targets).remove(0))
     }
 
@@ -184,9 +182,20 @@ impl Recommender {
         ratings: &[VisitorRating],
         movie_ids: &[u32],
     ) -> Result<Vec<Option<Because>>, InputError> {
-        let history = self.visitor_history(ratings)?;
-        let targets = self.target_indices(movie_ids)?;
+        let (history, targets) = self.visitor_query(ratings, movie_ids)?;
         Ok(self.leave_one_out(&history, &targets))
+    }
+
+    /// A visitor's checked ratings and the catalog indices of the movies they ask about.
+    fn visitor_query(
+        &self,
+        ratings: &[VisitorRating],
+        movie_ids: &[u32],
+    ) -> Result<(History, Vec<usize>), InputError> {
+        Ok((
+            self.visitor_history(ratings)?,
+            self.target_indices(movie_ids)?,
+        ))
     }
 
     fn target_indices(&self, movie_ids: &[u32]) -> Result<Vec<usize>, InputError> {

@@ -62,6 +62,8 @@ async function fetchWithProgress(url) {
   const compressed = response.headers.has("Content-Encoding");
   let total = compressed ? 0 : Number(response.headers.get("Content-Length")) || 0;
   const reader = response.body.getReader();
+  // Bytes needed before the file's size can be read (its header's end, once that is known).
+  let sizeNeeds = 20;
   const chunks = [];
   let received = 0;
   for (;;) {
@@ -71,7 +73,10 @@ async function fetchWithProgress(url) {
     received += value.length;
     // A gzipped response's Content-Length counts compressed bytes; the model file states its
     // own size in its first bytes, so the total is known as soon as they have arrived.
-    if (!total) total = modelFileSize(chunks, received);
+    if (!total && received >= sizeNeeds) {
+      total = modelFileSize(chunks, received);
+      if (!total) sizeNeeds = headerEnd(chunks);
+    }
     const mb = (received / 1e6).toFixed(1);
     if (total) {
       $("load-progress").value = received / total;
@@ -84,17 +89,19 @@ async function fetchWithProgress(url) {
   return joinChunks(chunks, received);
 }
 
+/** Where the model file's weights length lies (it follows the JSON header), plus its 8 bytes. */
+function headerEnd(chunks) {
+  const view = new DataView(joinChunks(chunks, 20).buffer);
+  return 20 + Number(view.getBigUint64(12, true)) + 8;
+}
+
 /** The model file's length from its layout (magic 8, version 4, header length 8, header, weights
  * length 8, weights, CRC 4), or 0 while too few bytes have arrived to tell. */
 function modelFileSize(chunks, received) {
-  const headerLenAt = 12;
-  if (received < headerLenAt + 8) return 0;
-  const head = joinChunks(chunks, Math.min(received, 1 << 22));
-  const view = new DataView(head.buffer);
-  const headerLen = Number(view.getBigUint64(headerLenAt, true));
-  const weightsLenAt = headerLenAt + 8 + headerLen;
-  if (head.length < weightsLenAt + 8) return 0;
-  return weightsLenAt + 8 + Number(view.getBigUint64(weightsLenAt, true)) + 4;
+  const end = headerEnd(chunks);
+  if (received < end) return 0;
+  const view = new DataView(joinChunks(chunks, end).buffer);
+  return end + Number(view.getBigUint64(end - 8, true)) + 4;
 }
 
 /** The first `n` bytes of the received chunks as one array. */
