@@ -201,7 +201,7 @@ fn top_n_on(
     let cnn = ranking::cnn_scores(scorer, &cases);
     let (ease, lambda) = ranking::fit_ease(&split.train, movies, cfg.validation_fraction, cfg.seed);
     let popularity = ranking::popularity(&split.train, movies);
-    let rows = ranking::table(&cnn, rating_weight, &ease, &cases, &popularity);
+    let rows = ranking::table(&cnn, rating_weight, &ease, &cases, &popularity, 0);
     (rows, lambda)
 }
 
@@ -452,7 +452,7 @@ impl Visitors<'_> {
             cnn: metrics(&cnn_pred, &actual),
             bias: metrics(&bias_pred, &actual),
             n_predictions: actual.len(),
-            top_n: ranking::table(&cnn, weight, self.ease, &cases, &self.popularity),
+            top_n: ranking::table(&cnn, weight, self.ease, &cases, &self.popularity, 0),
         }
     }
 }

@@ -155,6 +155,10 @@ struct EvalArgs {
     /// Ratings that give users their histories (default with --test: u.data of --data minus the test ratings).
     #[arg(long, requires = "test")]
     train: Option<PathBuf>,
+    /// Top-N lists leave out movies with fewer training ratings than this (the page's "hide
+    /// obscure" filter uses 20).
+    #[arg(long, default_value_t = 0)]
+    min_ratings: u32,
     #[arg(long)]
     json: bool,
 }
@@ -276,7 +280,7 @@ fn train_cmd(args: TrainArgs) -> anyhow::Result<()> {
     if let (Some(w), Some(ndcg)) = (result.header.rating_weight, result.validation_ndcg) {
         println!("validation  NDCG@10 {ndcg:.4} (list = rank logit + {w} × predicted rating)");
     }
-    print_top_n(&result.top_n);
+    cli::report::print_top_n(&result.top_n);
     println!(
         "wrote {} ({} bytes), {}, {}",
         args.out.display(),
@@ -357,8 +361,16 @@ fn eval_cmd(args: EvalArgs) -> anyhow::Result<()> {
         m.rmse,
         m.mae
     );
-    let top_n = eval_top_n(&rec, &context_ratings, &test, &movies);
-    print_top_n(&top_n);
+    let fraction = TrainConfig::default_preset().validation_fraction;
+    let top_n = ranking::model_table(
+        &rec,
+        &context_ratings,
+        &test,
+        &movies,
+        fraction,
+        args.min_ratings,
+    );
+    cli::report::print_top_n(&top_n);
     if args.json {
         println!(
             "{}",
@@ -366,38 +378,6 @@ fn eval_cmd(args: EvalArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-/// The top-N table of a loaded model: its lists against most rated and EASE (λ chosen on the
-/// same validation carve-out of the context ratings that training uses).
-fn eval_top_n(
-    rec: &Recommender,
-    context: &[movierec::data::Rating],
-    test: &[movierec::data::Rating],
-    movies: &movierec::data::Movies,
-) -> Vec<ranking::TopNRow> {
-    let t = &rec.header.training;
-    let fraction = TrainConfig::default_preset().validation_fraction;
-    let cases = ranking::cases(&histories(context, movies), test, movies);
-    let cnn = ranking::cnn_scores(&rec.scorer(), &cases);
-    let (ease, _) = ranking::fit_ease(context, movies, fraction, t.seed);
-    let popularity = ranking::popularity(context, movies);
-    ranking::table(&cnn, rec.header.rating_weight, &ease, &cases, &popularity)
-}
-
-/// Prints a top-N table.
-fn print_top_n(rows: &[ranking::TopNRow]) {
-    println!(
-        "{:<18} {:>7} {:>7} {:>7} {:>7} {:>8} {:>10}",
-        "top-10 list", "HR", "P", "R", "NDCG", "coverage", "popularity"
-    );
-    for r in rows {
-        let f = &r.figures;
-        println!(
-            "{:<18} {:>7.4} {:>7.4} {:>7.4} {:>7.4} {:>8.3} {:>10.1}",
-            r.model, f.hr, f.precision, f.recall, f.ndcg, f.coverage, f.mean_popularity
-        );
-    }
 }
 
 fn cv_cmd(args: ExperimentArgs) -> anyhow::Result<()> {
@@ -408,57 +388,9 @@ fn cv_cmd(args: ExperimentArgs) -> anyhow::Result<()> {
         &cfg,
         &args.preset.descriptions,
         &mut bar(),
-        |fold, result| {
-            eprintln!(
-                "u{fold}  CNN              RMSE {:.4}  MAE {:.4}",
-                result.test.rmse, result.test.mae
-            );
-            for (name, m) in &result.baselines {
-                eprintln!("u{fold}  {name:<16} RMSE {:.4}  MAE {:.4}", m.rmse, m.mae);
-            }
-            for r in &result.top_n {
-                eprintln!(
-                    "u{fold}  {:<16} NDCG@10 {:.4}  HR@10 {:.4}",
-                    r.model, r.figures.ndcg, r.figures.hr
-                );
-            }
-        },
+        cli::report::print_fold,
     )?;
-    println!(
-        "{:<16} {:>17} {:>17}   per fold RMSE (u1…u5)",
-        "model", "RMSE", "MAE"
-    );
-    for r in &tables.rating {
-        let folds: Vec<String> = r.folds.iter().map(|m| format!("{:.4}", m.rmse)).collect();
-        println!(
-            "{:<16} {:.4} ± {:.4}  {:.4} ± {:.4}   {}",
-            r.model,
-            r.rmse.mean,
-            r.rmse.std,
-            r.mae.mean,
-            r.mae.std,
-            folds.join(" ")
-        );
-    }
-    println!(
-        "\n{:<18} {:>17} {:>7} {:>7} {:>7} {:>8} {:>10}   per fold NDCG@10 (u1…u5)",
-        "top-10 list", "NDCG@10", "HR", "P", "R", "coverage", "popularity"
-    );
-    for r in &tables.top_n {
-        let folds: Vec<String> = r.folds.iter().map(|t| format!("{:.4}", t.ndcg)).collect();
-        println!(
-            "{:<18} {:.4} ± {:.4} {:>7.4} {:>7.4} {:>7.4} {:>8.3} {:>10.1}   {}",
-            r.model,
-            r.ndcg.mean,
-            r.ndcg.std,
-            r.hr.mean,
-            r.precision.mean,
-            r.recall.mean,
-            r.coverage.mean,
-            r.mean_popularity.mean,
-            folds.join(" ")
-        );
-    }
+    cli::report::print_cv(&tables);
     println!("total {:.0}s", started.elapsed().as_secs_f64());
     if args.json {
         println!(
@@ -495,7 +427,7 @@ fn new_users_cmd(args: NewUsersArgs) -> anyhow::Result<()> {
     }
     for r in &rows {
         println!("\nk = {} revealed ratings", r.k);
-        print_top_n(&r.top_n);
+        cli::report::print_top_n(&r.top_n);
     }
     if args.json {
         println!(

@@ -68,14 +68,22 @@ pub fn popularity(train: &[Rating], movies: &Movies) -> Vec<u32> {
 }
 
 /// Scores each case's top-N list, `scores(k)` giving case `k`'s score for every catalog movie.
-pub fn evaluate(
+pub fn evaluate(cases: &[Case], popularity: &[u32], scores: impl FnMut(usize) -> Vec<f32>) -> TopN {
+    evaluate_hiding(cases, popularity, 0, scores)
+}
+
+/// [`evaluate`] with the movies of fewer than `min_ratings` training ratings never listed, as
+/// the page's "hide obscure" filter does.
+pub fn evaluate_hiding(
     cases: &[Case],
     popularity: &[u32],
+    min_ratings: u32,
     mut scores: impl FnMut(usize) -> Vec<f32>,
 ) -> TopN {
     let mut acc = TopNAccumulator::new(popularity.to_vec());
+    let obscure: Vec<bool> = popularity.iter().map(|&n| n < min_ratings).collect();
     for (k, case) in cases.iter().enumerate() {
-        let mut seen = vec![false; popularity.len()];
+        let mut seen = obscure.clone();
         for &(m, _) in &case.history {
             seen[m] = true;
         }
@@ -163,14 +171,18 @@ pub struct TopNRow {
 }
 
 /// The four lists on the same cases: the CNN (by its list score, and by rating alone), most
-/// rated, and EASE.
+/// rated, and EASE; none lists a movie with fewer than `min_ratings` training ratings.
 pub fn table(
     cnn: &[CatalogScores],
     rating_weight: Option<f32>,
     ease: &Ease,
     cases: &[Case],
     popularity: &[u32],
+    min_ratings: u32,
 ) -> Vec<TopNRow> {
+    let evaluate = |scores: &dyn Fn(usize) -> Vec<f32>| {
+        evaluate_hiding(cases, popularity, min_ratings, scores)
+    };
     let most_rated: Vec<f32> = popularity.iter().map(|&c| c as f32).collect();
     let row = |model: &str, figures| TopNRow {
         model: model.into(),
@@ -178,24 +190,42 @@ pub fn table(
     };
     let mut rows = Vec::new();
     if rating_weight.is_some() {
-        rows.push(row(
-            "CNN",
-            evaluate(cases, popularity, |k| cnn[k].list_scores(rating_weight)),
-        ));
+        rows.push(row("CNN", evaluate(&|k| cnn[k].list_scores(rating_weight))));
     }
     rows.push(row(
         "CNN, rating only",
-        evaluate(cases, popularity, |k| cnn[k].ratings.clone()),
+        evaluate(&|k| cnn[k].ratings.clone()),
     ));
-    rows.push(row(
-        "most rated",
-        evaluate(cases, popularity, |_| most_rated.clone()),
-    ));
+    rows.push(row("most rated", evaluate(&|_| most_rated.clone())));
     rows.push(row(
         "EASE",
-        evaluate(cases, popularity, |k| {
-            ease.scores(&items(&cases[k].history))
-        }),
+        evaluate(&|k| ease.scores(&items(&cases[k].history))),
     ));
     rows
+}
+
+/// The top-N table of a loaded model on `test`, each user's history being their `context`
+/// ratings, lists without movies of fewer than `min_ratings` ratings; EASE's λ is chosen on a
+/// `validation_fraction` carve-out of `context`, seeded as the model was trained.
+pub fn model_table(
+    rec: &crate::predict::Recommender,
+    context: &[Rating],
+    test: &[Rating],
+    movies: &Movies,
+    validation_fraction: f64,
+    min_ratings: u32,
+) -> Vec<TopNRow> {
+    let cases = cases(&histories(context, movies), test, movies);
+    let cnn = cnn_scores(&rec.scorer(), &cases);
+    let seed = rec.header.training.seed;
+    let (ease, _) = fit_ease(context, movies, validation_fraction, seed);
+    let popularity = popularity(context, movies);
+    table(
+        &cnn,
+        rec.header.rating_weight,
+        &ease,
+        &cases,
+        &popularity,
+        min_ratings,
+    )
 }

@@ -1,3 +1,4 @@
 pub mod fetch;
 pub mod plot;
+pub mod report;
 pub mod serve;
