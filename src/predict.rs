@@ -8,7 +8,7 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 use crate::data::{Movies, Rating};
 use crate::encode::{Encoder, UserSequence};
 use crate::metrics::clip_rating;
-use crate::model::{HistoryBag, MovieCnn, MovieTable};
+use crate::model::{HistoryBag, MovieCnn, MovieTable, UserEncoding};
 use crate::modelfile::{self, ModelFileError, ModelHeader};
 
 /// A user's ratings oldest first, as (dense movie index, rating).
@@ -104,6 +104,14 @@ pub fn token_tensor(encoder: &Encoder, device: &Device) -> Tensor<2, Int> {
     )
 }
 
+impl Scorer<'_> {
+    /// The network's encoding of these users (padded to the longest of them).
+    pub fn encode(&self, seqs: &[&UserSequence]) -> UserEncoding {
+        let (movies, ratings, mask) = user_tensors(seqs, self.device);
+        self.model.encode_users(self.table, movies, ratings, mask)
+    }
+}
+
 /// Predicts (unclipped) ratings of `targets[q]` for each history `histories[q]`.
 /// Each history is encoded once however many targets it has.
 pub fn predict_many(scorer: &Scorer, queries: &[Query]) -> Vec<Vec<f32>> {
@@ -134,7 +142,6 @@ pub fn predict_many(scorer: &Scorer, queries: &[Query]) -> Vec<Vec<f32>> {
             continue;
         }
         let batch_seqs: Vec<&UserSequence> = batch.iter().map(|r| &seqs[r.0]).collect();
-        let (movies, ratings, mask) = user_tensors(&batch_seqs, device);
         let mut targets = vec![0i64; batch.len() * t];
         for (row, (_, _, slice)) in batch.iter().enumerate() {
             for (j, &m) in slice.iter().enumerate() {
@@ -142,7 +149,7 @@ pub fn predict_many(scorer: &Scorer, queries: &[Query]) -> Vec<Vec<f32>> {
             }
         }
         let targets = Tensor::from_data(TensorData::new(targets, [batch.len(), t]), device);
-        let users = model.encode_users(table, movies, ratings, mask);
+        let users = scorer.encode(&batch_seqs);
         let scores: Vec<f32> = model
             .score(table, &users, targets)
             .try_into_vec_as::<f32>()
@@ -194,13 +201,8 @@ pub fn score_movies(
     targets: &[usize],
 ) -> Vec<CatalogScores> {
     const USERS_PER_BATCH: usize = 16;
-    let Scorer {
-        model,
-        table,
-        encoder,
-        offset,
-        device,
-    } = *scorer;
+    let (model, device) = (scorer.model, scorer.device);
+    let n_movies = scorer.encoder.n_movies();
     let t = targets.len();
     let mut out = Vec::with_capacity(histories.len());
     if t == 0 {
@@ -212,17 +214,19 @@ pub fn score_movies(
     }
     let indices: Vec<i64> = targets.iter().map(|&m| m as i64).collect();
     for batch in histories.chunks(USERS_PER_BATCH) {
-        let seqs: Vec<UserSequence> = batch.iter().map(|h| encoder.encode_user(h)).collect();
+        let seqs: Vec<UserSequence> = batch
+            .iter()
+            .map(|h| scorer.encoder.encode_user(h))
+            .collect();
         let refs: Vec<&UserSequence> = seqs.iter().collect();
-        let (movies, ratings, mask) = user_tensors(&refs, device);
-        let users = model.encode_users(table, movies, ratings, mask);
+        let users = scorer.encode(&refs);
         let b = batch.len();
         let repeated: Vec<i64> = (0..b).flat_map(|_| indices.iter().copied()).collect();
         let target_tensor = Tensor::from_data(TensorData::new(repeated, [b, t]), device);
         let to_vec = |x: Tensor<2>| x.try_into_vec_as::<f32>().expect("f32 scores");
-        let ratings = to_vec(model.score(table, &users, target_tensor));
+        let ratings = to_vec(model.score(scorer.table, &users, target_tensor));
         let picked = Tensor::from_data(TensorData::new(indices.clone(), [t]), device);
-        let bag = history_bag(batch, encoder.n_movies(), device);
+        let bag = history_bag(batch, n_movies, device);
         let rank = model
             .rank_logits(&users, &bag)
             .map(|logits| to_vec(logits.select(1, picked)));
@@ -230,7 +234,7 @@ pub fn score_movies(
             out.push(CatalogScores {
                 ratings: ratings[row * t..(row + 1) * t]
                     .iter()
-                    .map(|p| clip_rating(p + offset))
+                    .map(|p| clip_rating(p + scorer.offset))
                     .collect(),
                 rank: rank.as_ref().map(|r| r[row * t..(row + 1) * t].to_vec()),
             });

@@ -1,0 +1,262 @@
+//! Training: per-user examples (a history that never contains its targets), mini-batches,
+//! MSE loss, early stopping on a validation set carved out of the training data.
+
+mod batches;
+mod config;
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use burn::module::Module;
+use burn::optim::{
+    AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig, decay::WeightDecayConfig,
+    momentum::MomentumConfig,
+};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::average::WeightAverage;
+use crate::data::{Movies, Rating};
+use crate::encode::{Encoder, UserSequence};
+use crate::metrics::metrics;
+use crate::model::{MovieCnn, UserEncoding};
+use crate::modelfile::Metrics;
+use crate::predict::{
+    History, Scorer, histories, history_bag, predict_ratings, token_tensor, user_tensors,
+};
+
+pub use batches::{Example, make_examples};
+use batches::{StepBatch, epoch_batches};
+pub use config::{OptimizerConfig, TrainConfig};
+
+/// Softmax cross-entropy of the rank head: each target movie should be likely among the movies
+/// the user has not rated in the example's history (those are masked out of the softmax, since
+/// a list never shows them). Padded target slots carry weight 0.
+fn rank_loss(logits: Tensor<2>, batch: &StepBatch, device: &Device) -> Tensor<1> {
+    let [b, m] = logits.dims();
+    let [_, t] = batch.targets.dims();
+    let mut seen = vec![0f32; b * m];
+    let mut targets = vec![0i64; b * t];
+    for (row, e) in batch.examples.iter().enumerate() {
+        for &(movie, _) in &e.full_context {
+            seen[row * m + movie] = -1e4;
+        }
+        for (j, &(movie, _)) in e.targets.iter().enumerate() {
+            targets[row * t + j] = movie as i64;
+        }
+    }
+    let seen = Tensor::<2>::from_data(TensorData::new(seen, [b, m]), device);
+    let targets = Tensor::from_data(TensorData::new(targets, [b, t]), device);
+    let log_p = burn::tensor::activation::log_softmax(logits + seen, 1);
+    -(log_p.gather(1, targets) * batch.weight.clone()).sum() / batch.n_targets
+}
+
+/// Per-epoch figures, written next to the model and plotted.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EpochLog {
+    pub epoch: usize,
+    pub train_mse: f64,
+    pub validation_rmse: f64,
+    pub validation_mae: f64,
+    pub seconds: f64,
+}
+
+pub struct TrainOutcome {
+    /// The best epoch's model, on the plain (non-autodiff) device.
+    pub model: MovieCnn,
+    pub log: Vec<EpochLog>,
+    pub best_epoch: usize,
+    pub validation: Metrics,
+    pub samples_per_second: f64,
+}
+
+/// Receives progress; the CLI shows a bar, tests pass [`Quiet`].
+pub trait Progress {
+    fn start_epoch(&mut self, _epoch: usize, _steps: usize) {}
+    fn step(&mut self, _loss: f64) {}
+    fn end_epoch(&mut self, _log: &EpochLog) {}
+}
+
+pub struct Quiet;
+impl Progress for Quiet {}
+
+/// The configured optimiser and its starting learning rate. SGD and Adam build the same
+/// `ModuleOptimizer`, so the loop holds one of them.
+fn optimizer(cfg: &OptimizerConfig) -> (ModuleOptimizer, f64) {
+    match *cfg {
+        OptimizerConfig::Sgd { lr, momentum } => {
+            let mut c = SgdConfig::new();
+            if momentum > 0.0 {
+                c = c.with_momentum(Some(MomentumConfig::new().with_momentum(momentum)));
+            }
+            (c.init(), lr)
+        }
+        OptimizerConfig::Adam { lr, weight_decay } => {
+            let mut c = AdamConfig::new();
+            if weight_decay > 0.0 {
+                c = c.with_weight_decay(Some(WeightDecayConfig::new(weight_decay as f32)));
+            }
+            (c.init(), lr)
+        }
+    }
+}
+
+impl MovieCnn {
+    /// One batch's training loss — the rating head's MSE, plus `rank_weight` × the rank head's
+    /// cross-entropy — and the MSE alone, for the log. `tokens`: the whole catalog's tokens.
+    fn step_loss(
+        &self,
+        tokens: &Tensor<2, Int>,
+        batch: &StepBatch,
+        cfg: &TrainConfig,
+        device: &Device,
+    ) -> (Tensor<1>, f64) {
+        let table = self.movie_table(tokens.clone().select(0, batch.rows.clone()));
+        let users = UserEncoding::cat(
+            batch
+                .groups
+                .iter()
+                .filter(|g| !g.is_empty())
+                .map(|group| {
+                    let seqs: Vec<&UserSequence> = group.iter().collect();
+                    let (hist, ratings, mask) = user_tensors(&seqs, device);
+                    self.encode_users(&table, hist, ratings, mask)
+                })
+                .collect(),
+        );
+        let predicted = self.score(&table, &users, batch.targets.clone());
+        let squared = (predicted - batch.truth.clone()).powi_scalar(2);
+        let mse = (squared * batch.weight.clone()).sum() / batch.n_targets;
+        let mse_value: f64 = mse.clone().into_scalar::<f32>().into();
+        if cfg.rank_weight == 0.0 {
+            return (mse, mse_value);
+        }
+        // The bags are built only when the rank loss is on: [B, n_movies] each, every step.
+        let full: Vec<&[(usize, f32)]> = batch
+            .examples
+            .iter()
+            .map(|e| e.full_context.as_slice())
+            .collect();
+        let bag = history_bag(&full, tokens.dims()[0], device);
+        match self.rank_logits(&users, &bag) {
+            Some(logits) => {
+                let rank = rank_loss(logits, batch, device);
+                (mse + rank * cfg.rank_weight, mse_value)
+            }
+            None => (mse, mse_value),
+        }
+    }
+}
+
+/// What an epoch's weights are judged on: the validation ratings, each user's history being
+/// their `fit` ratings, scored through the inference path the browser uses.
+struct Validation<'a> {
+    ratings: &'a [Rating],
+    by_user: &'a BTreeMap<u32, History>,
+    movies: &'a Movies,
+    encoder: &'a Encoder,
+    tokens: Tensor<2, Int>,
+    offset: f32,
+    device: &'a Device,
+}
+
+impl Validation<'_> {
+    fn metrics(&self, model: &MovieCnn) -> Metrics {
+        let table = model.movie_table(self.tokens.clone());
+        let scorer = Scorer {
+            model,
+            table: &table,
+            encoder: self.encoder,
+            offset: self.offset,
+            device: self.device,
+        };
+        let predicted = predict_ratings(&scorer, self.by_user, self.ratings, self.movies);
+        let actual: Vec<f32> = self.ratings.iter().map(|r| r.rating).collect();
+        metrics(&predicted, &actual)
+    }
+}
+
+/// Trains on `fit`, choosing the epoch by RMSE on `validation` (histories come from `fit`).
+pub fn train(
+    movies: &Movies,
+    fit: &[Rating],
+    validation: &[Rating],
+    encoder: &Encoder,
+    cfg: &TrainConfig,
+    device: &Device,
+    progress: &mut dyn Progress,
+) -> TrainOutcome {
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+    device.seed(cfg.seed);
+    let ad = device.clone().autodiff();
+    let mut model = cfg.model.sized_for(encoder).init(&ad);
+    let offset = crate::baselines::global_mean(fit);
+    let by_user = histories(fit, movies);
+    let tokens_ad = token_tensor(encoder, &ad);
+    let judge = Validation {
+        ratings: validation,
+        by_user: &by_user,
+        movies,
+        encoder,
+        tokens: token_tensor(encoder, device),
+        offset,
+        device,
+    };
+    let (mut optimizer, mut lr) = optimizer(&cfg.optimizer);
+    let mut average = WeightAverage::new(cfg.weight_average);
+    let mut log = Vec::new();
+    let mut best: Option<(f64, usize, MovieCnn, Metrics)> = None;
+    let (mut samples, mut busy) = (0usize, 0.0f64);
+    for epoch in 1..=cfg.epochs {
+        let started = Instant::now();
+        let examples = make_examples(&by_user, encoder, cfg, &mut rng);
+        let batches = epoch_batches(&examples, cfg, &mut rng);
+        progress.start_epoch(epoch, batches.len());
+        let (mut loss_sum, mut loss_n) = (0.0f64, 0usize);
+        for mut examples in batches {
+            examples.sort_by_key(|e| e.context.len());
+            let batch = StepBatch::new(&examples, encoder.n_movies(), offset, cfg, &ad);
+            let (loss, mse) = model.step_loss(&tokens_ad, &batch, cfg, &ad);
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optimizer.step(lr, model, grads);
+            if cfg.weight_average > 0.0 {
+                average.update(model.valid());
+            }
+            loss_sum += mse * f64::from(batch.n_targets);
+            loss_n += batch.n_targets as usize;
+            progress.step(mse);
+        }
+        let train_seconds = started.elapsed().as_secs_f64();
+        samples += loss_n;
+        busy += train_seconds;
+
+        let valid = average.get().cloned().unwrap_or_else(|| model.valid());
+        let m = judge.metrics(&valid);
+        let entry = EpochLog {
+            epoch,
+            train_mse: loss_sum / loss_n.max(1) as f64,
+            validation_rmse: m.rmse,
+            validation_mae: m.mae,
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        progress.end_epoch(&entry);
+        log.push(entry);
+        let improved = best.as_ref().is_none_or(|(rmse, ..)| m.rmse < *rmse);
+        if improved {
+            best = Some((m.rmse, epoch, valid, m));
+        } else if cfg.patience > 0 && epoch - best.as_ref().map_or(0, |b| b.1) >= cfg.patience {
+            break;
+        }
+        lr *= cfg.lr_decay;
+    }
+    let (_, best_epoch, model, validation) = best.expect("at least one epoch");
+    TrainOutcome {
+        model,
+        log,
+        best_epoch,
+        validation,
+        samples_per_second: samples as f64 / busy.max(1e-9),
+    }
+}
