@@ -1,15 +1,29 @@
 //! `movierec serve`: the static files of the demo — `www/`, `pkg/` and the model file — on
-//! loopback, nothing else. Paths are resolved component by component, so `..`, absolute paths and
-//! encoded tricks cannot reach outside those folders.
+//! loopback, nothing else.
+//!
+//! At start-up the servable files (regular, not hidden) are copied into a private cache folder and
+//! compressed there once, gzip and brotli, so tower-http's `ServeDir` serves them precompressed and
+//! nothing outside that folder exists for the server. axum/hyper on tokio serve every connection
+//! concurrently; each connection's reads and writes time out, so a client that stalls holds one
+//! idle task and never the others.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::SocketAddr;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::time::Duration;
 
 use anyhow::{Context, anyhow};
-use flate2::Compression;
-use flate2::write::GzEncoder;
-use tiny_http::{Header, Method, Request, Response, Server, StatusCode};
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_io_timeout::TimeoutStream;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 
 /// Where each URL prefix is served from.
 #[derive(Debug, Clone)]
@@ -23,19 +37,38 @@ pub struct Site {
 /// The URL the page fetches the model from.
 pub const MODEL_URL: &str = "/model.movierec";
 
-/// Binds (port 0 picks a free one), prints the URL on the first line of stdout, serves forever.
+/// A connection with no read progress for this long is closed (idle keep-alive, slow headers).
+const READ_TIMEOUT: Duration = Duration::from_secs(60);
+/// A client that accepts no bytes for this long is dropped.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// From request to response head.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Files bigger than this are not served (the demo's largest is the ~2 MB wasm).
+const MAX_FILE_BYTES: u64 = 256 << 20;
+
+/// The page may talk to this server only: no CDN, no tracking, no request leaves it.
+const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:";
+
+/// Binds (port 0 picks a free one), prints the URL on the first line of stdout, serves until
+/// Ctrl-C or SIGTERM.
 pub fn serve(site: &Site, addr: SocketAddr) -> anyhow::Result<()> {
-    for (what, dir) in [("--www", &site.www), ("--pkg", &site.pkg)] {
-        if !dir
-            .join(if what == "--www" {
-                "index.html"
-            } else {
-                "movierec.js"
-            })
-            .is_file()
-        {
+    check_site(site)?;
+    let cache = build_cache(site)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(run(cache.path(), addr))
+}
+
+fn check_site(site: &Site) -> anyhow::Result<()> {
+    for (flag, dir, marker) in [
+        ("--www", &site.www, "index.html"),
+        ("--pkg", &site.pkg, "movierec.js"),
+    ] {
+        if !dir.join(marker).is_file() {
             return Err(anyhow!(
-                "{what} {}: not a built demo folder (run from the repository root, or scripts/build-web.sh for pkg/)",
+                "{flag} {}: not a built demo folder (run from the repository root, or scripts/build-web.sh for pkg/)",
                 dir.display()
             ));
         }
@@ -43,135 +76,182 @@ pub fn serve(site: &Site, addr: SocketAddr) -> anyhow::Result<()> {
     if !site.model.is_file() {
         return Err(anyhow!("--model {}: no such file", site.model.display()));
     }
-    let server = Server::http(addr).map_err(|e| anyhow!("cannot listen on {addr}: {e}"))?;
-    let bound = server
-        .server_addr()
-        .to_ip()
-        .context("server has no IP address")?;
+    Ok(())
+}
+
+async fn run(root: &Path, addr: SocketAddr) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let bound = listener.local_addr()?;
     println!("Serving the demo on http://{bound}/ (Ctrl-C to stop)");
     std::io::stdout().flush().ok();
-    for request in server.incoming_requests() {
-        let line = format!("{} {}", request.method(), request.url());
-        if let Err(e) = respond(site, request) {
-            eprintln!("{line}: {e}");
+    let server = axum::serve(TimedListener(listener), router(root));
+    tokio::select! {
+        result = server.into_future() => result.context("server failed"),
+        () = shutdown_signal() => Ok(()),
+    }
+}
+
+/// The routes: the model, `pkg/`, and everything else from `www/`, all from the cache folder.
+pub fn router(root: &Path) -> Router {
+    let dir = |name: &str| {
+        ServeDir::new(root.join(name))
+            .precompressed_br()
+            .precompressed_gzip()
+    };
+    let model = ServeFile::new(root.join("model.movierec"))
+        .precompressed_br()
+        .precompressed_gzip();
+    let set = |name, value: &'static str| {
+        SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
+    };
+    Router::new()
+        .route_service(MODEL_URL, model)
+        .nest_service("/pkg", dir("pkg"))
+        .fallback_service(dir("www"))
+        .layer(middleware::from_fn(reject_malformed_paths))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(set(header::CACHE_CONTROL, "no-cache"))
+        .layer(set(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(set(header::CONTENT_SECURITY_POLICY, CSP))
+}
+
+/// 400 for a path that is not valid percent-encoded UTF-8 (`ServeDir` would answer 404).
+async fn reject_malformed_paths(request: Request, next: Next) -> Response {
+    if well_formed_path(request.uri().path()) {
+        next.run(request).await
+    } else {
+        (StatusCode::BAD_REQUEST, "malformed path").into_response()
+    }
+}
+
+/// ASCII (a request target is; raw UTF-8 must be percent-encoded), every `%` starts a two-digit
+/// hex escape, and the decoded bytes are UTF-8 without NUL.
+pub fn well_formed_path(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    if !path.is_ascii() {
+        return false;
+    }
+    let escapes_ok = bytes.iter().enumerate().all(|(i, &b)| {
+        b != b'%'
+            || bytes
+                .get(i + 1..i + 3)
+                .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+    });
+    escapes_ok
+        && percent_encoding::percent_decode_str(path)
+            .decode_utf8()
+            .is_ok_and(|p| !p.contains('\0'))
+}
+
+/// Accepted connections with read and write timeouts.
+struct TimedListener(TcpListener);
+
+impl axum::serve::Listener for TimedListener {
+    type Io = Pin<Box<TimeoutStream<TcpStream>>>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        let (stream, addr) = axum::serve::Listener::accept(&mut self.0).await;
+        let mut stream = TimeoutStream::new(stream);
+        stream.set_read_timeout(Some(READ_TIMEOUT));
+        stream.set_write_timeout(Some(WRITE_TIMEOUT));
+        (Box::pin(stream), addr)
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.0.local_addr()
+    }
+}
+
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let term = async {
+        match term.as_mut() {
+            Some(t) => {
+                t.recv().await;
+            }
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
+}
+
+/// Copies the servable files into a fresh temporary folder (`www/`, `pkg/`, `model.movierec`)
+/// and writes a `.gz` and a `.br` beside each compressible one. Removed when dropped.
+fn build_cache(site: &Site) -> anyhow::Result<tempfile::TempDir> {
+    let cache = tempfile::Builder::new()
+        .prefix("movierec-serve-")
+        .tempdir()
+        .context("cannot create the serving cache folder")?;
+    copy_tree(&site.www, &cache.path().join("www"), Some("model.movierec"))?;
+    copy_tree(&site.pkg, &cache.path().join("pkg"), None)?;
+    copy_file(&site.model, &cache.path().join("model.movierec"))?;
+    Ok(cache)
+}
+
+/// Regular, non-hidden files only: symlinks, sockets and dotfiles are never served. `skip` names
+/// a top-level file the router serves from elsewhere.
+fn copy_tree(from: &Path, to: &Path, skip: Option<&str>) -> anyhow::Result<()> {
+    std::fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
+    let entries =
+        std::fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))?;
+    for entry in entries {
+        let entry = entry.with_context(|| format!("cannot read {}", from.display()))?;
+        let name = entry.file_name();
+        let hidden = name.to_string_lossy().starts_with('.');
+        if hidden || skip.is_some_and(|s| name == s) {
+            continue;
+        }
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            copy_tree(&entry.path(), &to.join(&name), None)?;
+        } else if kind.is_file() && entry.metadata()?.len() <= MAX_FILE_BYTES {
+            copy_file(&entry.path(), &to.join(&name))?;
         }
     }
     Ok(())
 }
 
-fn respond(site: &Site, request: Request) -> std::io::Result<()> {
-    if !matches!(request.method(), Method::Get | Method::Head) {
-        return request.respond(text(405, "only GET and HEAD"));
+fn copy_file(from: &Path, to: &Path) -> anyhow::Result<()> {
+    let bytes = std::fs::read(from).with_context(|| format!("cannot read {}", from.display()))?;
+    std::fs::write(to, &bytes).with_context(|| format!("cannot write {}", to.display()))?;
+    if compressible(from) {
+        write_compressed(to, &bytes)?;
     }
-    let Some(file) = resolve(site, request.url()) else {
-        return request.respond(text(404, "not found"));
-    };
-    let mut body = Vec::new();
-    match std::fs::File::open(&file).and_then(|mut f| f.read_to_end(&mut body)) {
-        Ok(_) => {}
-        Err(_) => return request.respond(text(404, "not found")),
-    }
-    let gzip = accepts_gzip(&request) && compressible(&file);
-    if gzip {
-        let mut enc = GzEncoder::new(Vec::new(), Compression::default());
-        enc.write_all(&body)?;
-        body = enc.finish()?;
-    }
-    let mut response = Response::from_data(body)
-        .with_header(header("Content-Type", mime_type(&file)))
-        .with_header(header("Cache-Control", "no-cache"))
-        .with_header(header("X-Content-Type-Options", "nosniff"))
-        // The page may talk to this server only: no CDN, no tracking, no request leaves it.
-        .with_header(header(
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:",
-        ));
-    if gzip {
-        response.add_header(header("Content-Encoding", "gzip"));
-        response.add_header(header("Vary", "Accept-Encoding"));
-    }
-    request.respond(response)
+    Ok(())
 }
 
-/// Maps a request path to a file under `www/` or `pkg/` (or the model), or `None`.
-pub fn resolve(site: &Site, url: &str) -> Option<PathBuf> {
-    let path = url.split(['?', '#']).next().unwrap_or("");
-    let path = percent_decode(path)?;
-    if path == MODEL_URL {
-        return Some(site.model.clone());
-    }
-    let rest = path.strip_prefix('/')?;
-    let (root, rest) = match rest.strip_prefix("pkg/") {
-        Some(r) => (&site.pkg, r),
-        None => (&site.www, rest),
+/// `FILE.gz` and `FILE.br`, the names `ServeDir`'s precompressed mode looks for.
+fn write_compressed(to: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(bytes)?;
+    let with_ext = |ext: &str| {
+        let mut name = to.as_os_str().to_owned();
+        name.push(ext);
+        PathBuf::from(name)
     };
-    let rest = if rest.is_empty() || rest.ends_with('/') {
-        format!("{rest}index.html")
-    } else {
-        rest.to_string()
+    std::fs::write(with_ext(".gz"), gz.finish()?)?;
+    let mut br = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 9,
+        ..Default::default()
     };
-    let mut file = root.clone();
-    for part in Path::new(&rest).components() {
-        match part {
-            Component::Normal(p) if !p.to_string_lossy().starts_with('.') => file.push(p),
-            _ => return None, // `..`, `/`, `.`, hidden files
-        }
-    }
-    file.is_file().then_some(file)
-}
-
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    let decoded = String::from_utf8(out).ok()?;
-    (!decoded.contains(['\0', '\\'])).then_some(decoded)
-}
-
-pub fn mime_type(file: &Path) -> &'static str {
-    match file.extension().and_then(|e| e.to_str()).unwrap_or("") {
-        "html" => "text/html; charset=utf-8",
-        "js" | "mjs" => "text/javascript; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "json" => "application/json",
-        "wasm" => "application/wasm",
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "ico" => "image/x-icon",
-        "txt" | "md" => "text/plain; charset=utf-8",
-        _ => "application/octet-stream",
-    }
+    brotli::BrotliCompress(&mut &bytes[..], &mut br, &params)?;
+    std::fs::write(with_ext(".br"), br)?;
+    Ok(())
 }
 
 fn compressible(file: &Path) -> bool {
     !matches!(
         file.extension().and_then(|e| e.to_str()),
-        Some("png" | "ico")
+        Some("png" | "ico" | "gz" | "br")
     )
-}
-
-fn accepts_gzip(request: &Request) -> bool {
-    request.headers().iter().any(|h| {
-        h.field.equiv("Accept-Encoding") && h.value.as_str().to_ascii_lowercase().contains("gzip")
-    })
-}
-
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("static header is valid")
-}
-
-fn text(status: u16, message: &str) -> Response<std::io::Cursor<Vec<u8>>> {
-    Response::from_string(message)
-        .with_status_code(StatusCode(status))
-        .with_header(header("Content-Type", "text/plain; charset=utf-8"))
 }
