@@ -24,7 +24,8 @@ fn main() {
             .copied()
             .filter(|r| r.user <= users)
             .collect();
-        let Fitted { carve, outcome, .. } = fit(&movies, &subset, &cfg, None, &device, &mut Quiet);
+        let Fitted { carve, outcome, .. } =
+            fit(&movies, &subset, &cfg, None, &device, &mut Quiet).expect("the preset is valid");
         println!(
             "{name:>8} preset: {:>8.0} samples/s  ({} training ratings, batch {} × {} targets, {:.1}s for the epoch)",
             outcome.samples_per_second,

@@ -26,6 +26,9 @@ pub enum DataError {
     },
     #[error("{0}")]
     Invalid(String),
+    /// A configuration value out of bounds (see [`crate::bounds`]).
+    #[error("{0}")]
+    Config(#[from] crate::bounds::ConfigError),
 }
 
 fn parse_err(file: &str, line: usize, message: impl Into<String>) -> DataError {
@@ -79,17 +82,70 @@ impl Movies {
     }
 }
 
-/// Reads a whole file, naming it on failure.
+/// Larger than any MovieLens release's biggest file (ML-32M's ratings.csv is ~0.9 GB): anything
+/// bigger is not a MovieLens file, and is refused before it is read whole.
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
+
+/// Reads a whole file, naming it on failure; refuses one over [`MAX_FILE_BYTES`] (a device such
+/// as /dev/zero included) after reading at most one byte past the limit.
 pub fn read_file(path: &Path) -> Result<Vec<u8>, DataError> {
-    std::fs::read(path).map_err(|reason| DataError::Io {
+    read_limited(path, MAX_FILE_BYTES)
+}
+
+pub(crate) fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, DataError> {
+    use std::io::Read;
+    let io = |reason| DataError::Io {
         path: path.to_path_buf(),
         reason,
-    })
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    if is_device(file.metadata().map_err(io)?.file_type()) {
+        return Err(DataError::Invalid(format!(
+            "{}: a device, not a regular file or a pipe",
+            path.display()
+        )));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(DataError::Invalid(format!(
+            "{}: larger than {limit} bytes, bigger than any MovieLens file; refusing to read it",
+            path.display()
+        )));
+    }
+    Ok(bytes)
+}
+
+/// /dev/zero and friends never end; a pipe (`--test /dev/stdin`) does.
+#[cfg(unix)]
+fn is_device(kind: std::fs::FileType) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    kind.is_char_device() || kind.is_block_device()
+}
+
+#[cfg(not(unix))]
+fn is_device(_: std::fs::FileType) -> bool {
+    false
+}
+
+/// A field or line as an error message quotes it: at most 80 characters, so a huge field does not
+/// become a huge message.
+pub fn shown(text: &str) -> String {
+    const MAX: usize = 80;
+    match text.char_indices().nth(MAX) {
+        None => format!("{text:?}"),
+        Some((cut, _)) => format!("{:?}… ({} bytes in all)", &text[..cut], text.len()),
+    }
+}
+
+/// Drops a UTF-8 byte-order mark, which editors on some systems put in front of text files.
+fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
 }
 
 /// `u.item` is latin-1: every byte is the code point of the same value.
 pub fn latin1_to_string(bytes: &[u8]) -> String {
-    bytes.iter().map(|&b| b as char).collect()
+    without_bom(bytes).iter().map(|&b| b as char).collect()
 }
 
 /// Parses `u.genre` (`name|index`), returning names ordered by index.
@@ -101,16 +157,23 @@ pub fn parse_genres(bytes: &[u8], file: &str) -> Result<Vec<String>, DataError> 
             continue;
         }
         let (name, index) = line.split_once('|').ok_or_else(|| {
-            parse_err(file, n + 1, format!("expected `name|index`, got {line:?}"))
+            parse_err(
+                file,
+                n + 1,
+                format!("expected `name|index`, got {}", shown(line)),
+            )
         })?;
         let index: usize = index.trim().parse().map_err(|_| {
             parse_err(
                 file,
                 n + 1,
-                format!("genre index {index:?} is not a number"),
+                format!("genre index {} is not a number", shown(index)),
             )
         })?;
         genres.push((index, name.to_string()));
+    }
+    if genres.is_empty() {
+        return Err(DataError::Invalid(format!("{file}: no genres")));
     }
     genres.sort();
     for (expected, (index, _)) in genres.iter().enumerate() {
@@ -162,7 +225,7 @@ pub fn parse_items(bytes: &[u8], file: &str, genres: &[String]) -> Result<Movies
             parse_err(
                 file,
                 line_no,
-                format!("movie id {:?} is not a number", fields[0]),
+                format!("movie id {} is not a number", shown(fields[0])),
             )
         })?;
         if seen.insert(id, line_no).is_some() {
@@ -187,8 +250,9 @@ pub fn parse_items(bytes: &[u8], file: &str, genres: &[String]) -> Result<Movies
                         file,
                         line_no,
                         format!(
-                            "genre flag for {:?} must be 0 or 1, got {other:?}",
-                            genres[g]
+                            "genre flag for {} must be 0 or 1, got {}",
+                            shown(&genres[g]),
+                            shown(other)
                         ),
                     ));
                 }
@@ -209,9 +273,11 @@ pub fn parse_items(bytes: &[u8], file: &str, genres: &[String]) -> Result<Movies
 
 /// Parses a rating file in `u.data` format; every movie must exist in `movies`.
 pub fn parse_ratings(bytes: &[u8], file: &str, movies: &Movies) -> Result<Vec<Rating>, DataError> {
-    let text = std::str::from_utf8(bytes)
+    let text = std::str::from_utf8(without_bom(bytes))
         .map_err(|e| DataError::Invalid(format!("{file}: not a text file ({e})")))?;
     let mut out = Vec::new();
+    // (user, movie) → the line that rated it: one user rates a movie once.
+    let mut first_line = HashMap::new();
     for (n, line) in text.lines().enumerate() {
         let line_no = n + 1;
         if line.trim().is_empty() {
@@ -233,7 +299,7 @@ pub fn parse_ratings(bytes: &[u8], file: &str, movies: &Movies) -> Result<Vec<Ra
                 parse_err(
                     file,
                     line_no,
-                    format!("{what} {:?} is not a non-negative integer", fields[i]),
+                    format!("{what} {} is not a non-negative integer", shown(fields[i])),
                 )
             })
         };
@@ -243,7 +309,7 @@ pub fn parse_ratings(bytes: &[u8], file: &str, movies: &Movies) -> Result<Vec<Ra
             parse_err(
                 file,
                 line_no,
-                format!("rating {:?} is not a number", fields[2]),
+                format!("rating {} is not a number", shown(fields[2])),
             )
         })?;
         if !(1.0..=5.0).contains(&rating) {
@@ -262,6 +328,13 @@ pub fn parse_ratings(bytes: &[u8], file: &str, movies: &Movies) -> Result<Vec<Ra
                 file,
                 line_no,
                 format!("unknown movie id {movie} (not in u.item)"),
+            ));
+        }
+        if let Some(first) = first_line.insert((user, movie), line_no) {
+            return Err(parse_err(
+                file,
+                line_no,
+                format!("user {user} rated movie {movie} already on line {first}"),
             ));
         }
         out.push(Rating {
@@ -309,7 +382,7 @@ impl DataDir {
 
 /// Optional movie descriptions: `movie_id<TAB>text` per line (a header line is allowed).
 pub fn parse_descriptions(bytes: &[u8], file: &str) -> Result<HashMap<u32, String>, DataError> {
-    let text = std::str::from_utf8(bytes)
+    let text = std::str::from_utf8(without_bom(bytes))
         .map_err(|e| DataError::Invalid(format!("{file}: not UTF-8 ({e})")))?;
     let mut out = HashMap::new();
     for (n, line) in text.lines().enumerate() {
@@ -328,7 +401,7 @@ pub fn parse_descriptions(bytes: &[u8], file: &str) -> Result<HashMap<u32, Strin
                 return Err(parse_err(
                     file,
                     n + 1,
-                    format!("movie id {id:?} is not a number"),
+                    format!("movie id {} is not a number", shown(id)),
                 ));
             }
         }

@@ -11,6 +11,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use crate::baselines::{self, BiasModel, BiasedMf, GlobalMean};
+use crate::bounds::ConfigError;
 use crate::data::{DataDir, DataError, Movies, Rating, parse_descriptions, read_file};
 use crate::encode::Encoder;
 use crate::metrics::{MeanStd, mean_std, metrics};
@@ -120,6 +121,7 @@ pub fn run(
     with_baselines: bool,
     progress: &mut dyn Progress,
 ) -> Result<RunResult, DataError> {
+    spec.config.check()?;
     let started = Instant::now();
     let movies = spec.data.movies()?;
     let split = load_split(&spec.data, &spec.split, &movies)?;
@@ -139,7 +141,7 @@ pub fn run(
         descriptions.as_ref(),
         &device,
         progress,
-    );
+    )?;
     let (encoder, outcome) = (&fitted.encoder, &fitted.outcome);
 
     // The test set is read here, once, for the final report; context = all training ratings.
@@ -361,6 +363,7 @@ pub fn eval_new_users(
     validation: bool,
     progress: &mut dyn Progress,
 ) -> Result<Vec<NewUserRow>, DataError> {
+    config.check()?;
     let movies = data.movies()?;
     let all = DataDir::ratings_file(&data.path("u.data"), &movies)?;
     let (test_users, train) = split_new_users(all, config.seed, validation);
@@ -373,7 +376,7 @@ pub fn eval_new_users(
         descriptions.as_ref(),
         &device,
         progress,
-    );
+    )?;
     let bias = BiasModel::fit(&train);
     let header = fitted.header(
         config,
@@ -517,7 +520,8 @@ pub fn fit(
     descriptions: Option<&HashMap<u32, String>>,
     device: &burn::tensor::Device,
     progress: &mut dyn Progress,
-) -> Fitted {
+) -> Result<Fitted, ConfigError> {
+    config.check()?;
     let carve = validation_split(train_ratings, config.validation_fraction, config.seed);
     let encoder = Encoder::build(config.encoder.clone(), movies, &carve.train, descriptions);
     let mut outcome = train(
@@ -532,13 +536,13 @@ pub fn fit(
     // Everything after training scores the weights as the model file will hold them.
     outcome.model = crate::modelfile::to_stored_precision(outcome.model);
     let chosen = choose_rating_weight(&outcome.model, &encoder, &carve, movies, device);
-    Fitted {
+    Ok(Fitted {
         carve,
         encoder,
         outcome,
         rating_weight: chosen.map(|c| c.0),
         validation_ndcg: chosen.map(|c| c.1),
-    }
+    })
 }
 
 /// The list's rating weight with the best NDCG@10 on the validation carve-out, and that NDCG

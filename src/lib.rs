@@ -7,6 +7,7 @@
 #[cfg(not(target_arch = "wasm32"))]
 pub mod average;
 pub mod baselines;
+pub mod bounds;
 pub mod data;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod ease;

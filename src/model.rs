@@ -105,6 +105,43 @@ impl ModelConfig {
         2 * self.position_dim()
     }
 
+    /// The number of parameters [`ModelConfig::init`] creates, computed without allocating: the
+    /// loader compares it with the weights a file holds before building anything.
+    pub fn param_count(&self) -> u64 {
+        let n = |x: usize| x as u64;
+        let linear = |i: usize, o: usize, bias: bool| n(i) * n(o) + if bias { n(o) } else { 0 };
+        let conv = |i: usize, o: usize| n(i) * n(o) * n(self.kernel_size) + n(o);
+        let (movie, pos, user, r) = (
+            self.movie_dim,
+            self.position_dim(),
+            self.user_dim(),
+            self.rank_dim,
+        );
+        let mut total = n(self.vocab_size) * n(self.token_dim)
+            + conv(self.token_dim, self.movie_filters)
+            + linear(self.movie_filters + self.token_dim, movie, true)
+            + linear(user, self.hidden, true)
+            + linear(movie, self.hidden, false)
+            + linear(self.hidden, 1, true)
+            + linear(user, movie, false);
+        let mut c_in = 2 * movie + 1;
+        for &c_out in &self.user_filters {
+            total += conv(c_in, c_out);
+            c_in = c_out;
+        }
+        if self.attention {
+            total += linear(movie, pos, true) + linear(pos, self.hidden, false);
+            total += linear(pos, movie, false);
+        }
+        if self.bias_path {
+            total += linear(movie, 1, true) + 3;
+        }
+        if r > 0 {
+            total += linear(user, r, true) + 2 * linear(r, r, false) + n(self.n_movies) * n(r + 1);
+        }
+        total + u64::from(self.history_gate)
+    }
+
     pub fn init(&self, device: &Device) -> MovieCnn {
         let conv = |c_in, c_out| {
             Conv1dConfig::new(c_in, c_out, self.kernel_size)

@@ -114,6 +114,13 @@ pub enum ModelFileError {
     Header(String),
     #[error("model file weights are invalid: {0}")]
     Weights(String),
+    #[error("cannot read model file {path}: {reason}")]
+    Read {
+        path: String,
+        reason: std::io::Error,
+    },
+    #[error("model file is larger than {MAX_FILE_BYTES} bytes, far beyond any movierec model")]
+    TooLarge,
     // Not a `source` field: the message already carries the reason, and `{:#}` would repeat it.
     #[error("cannot write model file {path}: {reason}")]
     Io {
@@ -162,8 +169,38 @@ fn take_len(bytes: &mut &[u8], what: &'static str) -> Result<usize, ModelFileErr
     usize::try_from(n).map_err(|_| ModelFileError::Truncated(what))
 }
 
-/// Reads only the header (checks magic, version and checksum first).
-pub fn read_header(bytes: &[u8]) -> Result<(ModelHeader, &[u8]), ModelFileError> {
+/// A model for MovieLens 100K is about 1 MB; even a model of a 100,000-movie catalog stays far
+/// below this.
+pub const MAX_FILE_BYTES: u64 = 512 << 20;
+
+/// Reads a model file from disk: its magic bytes and version first, so that anything else (a
+/// 1 GB file of zeros, a device) is refused after a few bytes, and never more than
+/// [`MAX_FILE_BYTES`].
+#[cfg(not(target_arch = "wasm32"))]
+pub fn read_file(path: &std::path::Path) -> Result<Vec<u8>, ModelFileError> {
+    use std::io::Read;
+    let io = |reason| ModelFileError::Read {
+        path: path.display().to_string(),
+        reason,
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    (&mut file)
+        .take(MAGIC.len() as u64 + 4)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    check_magic_and_version(&bytes)?;
+    file.take(MAX_FILE_BYTES + 1 - bytes.len() as u64)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ModelFileError::TooLarge);
+    }
+    Ok(bytes)
+}
+
+/// The first 12 bytes: `MOVIEREC` and a version this build reads.
+fn check_magic_and_version(bytes: &[u8]) -> Result<u32, ModelFileError> {
     let mut rest = bytes;
     let magic =
         take(&mut rest, MAGIC.len(), "magic bytes").map_err(|_| ModelFileError::BadMagic)?;
@@ -181,6 +218,13 @@ pub fn read_header(bytes: &[u8]) -> Result<(ModelHeader, &[u8]), ModelFileError>
             expected: FORMAT_VERSION,
         });
     }
+    Ok(version)
+}
+
+/// Reads only the header (checks magic, version and checksum first).
+pub fn read_header(bytes: &[u8]) -> Result<(ModelHeader, &[u8]), ModelFileError> {
+    let version = check_magic_and_version(bytes)?;
+    let mut rest = &bytes[MAGIC.len() + 4..];
     if bytes.len() < MAGIC.len() + 4 + 4 {
         return Err(ModelFileError::Truncated("checksum"));
     }
@@ -207,12 +251,47 @@ pub fn read_header(bytes: &[u8]) -> Result<(ModelHeader, &[u8]), ModelFileError>
     let header: ModelHeader =
         serde_json::from_slice(header_json).map_err(|e| ModelFileError::Header(e.to_string()))?;
     validate_header(&header)?;
+    check_weights_size(&header.model, version, weights.len())?;
     Ok((header, weights))
 }
 
-/// Cross-checks the header so that a consistent-looking but wrong file cannot index out of bounds.
+/// A header may not ask for more parameters than the file stores (2 bytes each as f16, 4 in
+/// version 1): the check that keeps a crafted header from allocating gigabytes before the weights
+/// are even looked at.
+fn check_weights_size(
+    model: &ModelConfig,
+    version: u32,
+    weights_len: usize,
+) -> Result<(), ModelFileError> {
+    let bytes_per_param = if version >= 2 { 2 } else { 4 };
+    let needed = model.param_count().saturating_mul(bytes_per_param);
+    if needed > weights_len as u64 {
+        return Err(ModelFileError::Header(format!(
+            "the model config needs {} parameters ({needed} bytes) but the file holds {weights_len} bytes of weights",
+            model.param_count()
+        )));
+    }
+    Ok(())
+}
+
+/// Cross-checks the header so that a consistent-looking but wrong file cannot index out of bounds
+/// or build a model that panics: the checksum proves only that the bytes are the ones written.
 fn validate_header(h: &ModelHeader) -> Result<(), ModelFileError> {
     let bad = |m: String| Err(ModelFileError::Header(m));
+    let config = |e: crate::bounds::ConfigError| ModelFileError::Header(e.to_string());
+    h.model.check().map_err(config)?;
+    h.model.check_sizes().map_err(config)?;
+    h.encoder.config.check().map_err(config)?;
+    if !(h.rating_offset.is_finite() && (0.0..=10.0).contains(&h.rating_offset)) {
+        return bad(format!(
+            "rating_offset = {}: expected a mean rating",
+            h.rating_offset
+        ));
+    }
+    let mut ids = std::collections::HashSet::new();
+    if let Some(dup) = h.catalog.iter().find(|m| !ids.insert(m.id)) {
+        return bad(format!("catalog lists movie id {} twice", dup.id));
+    }
     if h.encoder.vocab.len() != h.model.vocab_size {
         return bad(format!(
             "vocabulary has {} tokens but the model expects {}",
@@ -249,9 +328,6 @@ fn validate_header(h: &ModelHeader) -> Result<(), ModelFileError> {
     if h.rating_weight.is_some_and(|w| !w.is_finite()) {
         return bad("rating_weight must be a finite number".into());
     }
-    if h.encoder.config.history_len == 0 || h.model.user_filters.is_empty() {
-        return bad("history length and user filters must be non-empty".into());
-    }
     Ok(())
 }
 
@@ -272,8 +348,24 @@ pub fn from_bytes(
     Ok((header, model))
 }
 
+/// Where [`write_atomic`] stages `path`: a hidden file in the same folder, named after the file
+/// and this process (so a later run can tell a dead run's leftovers from a live one's).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn temp_path_for(path: &std::path::Path) -> std::path::PathBuf {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    dir.join(format!(".{file_name}.{}.tmp", std::process::id()))
+}
+
 /// Writes `bytes` to `path` atomically: a temp file in the same folder, synced, then renamed, so
-/// an interrupted write never leaves a half-written model behind.
+/// an interrupted write never leaves a half-written file behind. Never replaces anything but a
+/// regular file (a device node, a folder, a symlink).
 #[cfg(not(target_arch = "wasm32"))]
 pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), ModelFileError> {
     use std::io::Write;
@@ -281,16 +373,17 @@ pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), ModelFil
         path: path.display().to_string(),
         reason,
     };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    std::fs::create_dir_all(dir).map_err(io)?;
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    if let Ok(meta) = std::fs::symlink_metadata(path)
+        && !meta.file_type().is_file()
+    {
+        return Err(io(std::io::Error::other(
+            "exists and is not a regular file; refusing to replace it",
+        )));
+    }
+    let tmp = temp_path_for(path);
+    if let Some(dir) = tmp.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;

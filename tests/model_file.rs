@@ -32,7 +32,8 @@ fn tiny_model_bytes(seed: u64) -> Vec<u8> {
         None,
         &movierec::device(),
         &mut Quiet,
-    );
+    )
+    .unwrap();
     let header = ModelHeader {
         model: cfg.model.sized_for(&encoder),
         rating_weight: Some(1.0),

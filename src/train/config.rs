@@ -1,4 +1,5 @@
-//! What defines a training run: the optimiser, the presets, and the check of a config's values.
+//! What defines a training run: the optimiser and the presets (the bounds of every field are in
+//! [`crate::bounds`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -122,53 +123,6 @@ impl TrainConfig {
             rank_weight: 0.3,
             seed: 1,
         }
-    }
-
-    /// Rejects values training cannot use (a probability above 1 would panic in the sampler, a
-    /// zero batch would never step), naming the field and the value: configs come from files.
-    pub fn check(&self) -> Result<(), String> {
-        let unit = [
-            ("short_history_prob", self.short_history_prob),
-            ("newcomer_history_prob", self.newcomer_history_prob),
-            ("validation_fraction", self.validation_fraction),
-        ];
-        for (field, value) in unit {
-            if !(0.0..=1.0).contains(&value) {
-                return Err(format!(
-                    "{field} = {value}: expected a share between 0 and 1"
-                ));
-            }
-        }
-        if !(0.0..1.0).contains(&self.weight_average) {
-            return Err(format!(
-                "weight_average = {}: expected a decay in [0, 1)",
-                self.weight_average
-            ));
-        }
-        let lr = match self.optimizer {
-            OptimizerConfig::Sgd { lr, .. } | OptimizerConfig::Adam { lr, .. } => lr,
-        };
-        if !(self.rank_weight.is_finite() && self.rank_weight >= 0.0) {
-            return Err(format!(
-                "rank_weight = {}: expected a non-negative number",
-                self.rank_weight
-            ));
-        }
-        if self.rank_weight > 0.0 && self.model.rank_dim == 0 {
-            return Err(format!(
-                "rank_weight = {}: needs a rank head (model.rank_dim > 0)",
-                self.rank_weight
-            ));
-        }
-        if !(lr.is_finite() && lr > 0.0) {
-            return Err(format!("optimizer lr = {lr}: expected a positive number"));
-        }
-        for (field, value) in [("batch_size", self.batch_size), ("epochs", self.epochs)] {
-            if value == 0 {
-                return Err(format!("{field} = 0: expected at least 1"));
-            }
-        }
-        Ok(())
     }
 
     pub fn preset(name: &str) -> Option<Self> {
