@@ -1,6 +1,7 @@
 //! Train/test splits: the canonical `u1`…`u5` (and `ua`/`ub`), a seeded random 80/20 of `u.data`,
 //! or any pair of files in `u.data` format; plus the validation carve-out used for model selection.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -61,22 +62,39 @@ pub struct Split {
     pub test: Vec<Rating>,
 }
 
-/// Loads a split. `data` is needed for canonical and random splits.
+/// Loads a split. `data` is needed for canonical and random splits. A (user, movie) pair in both
+/// parts is an error: a rating never sits on both sides.
 pub fn load_split(data: &DataDir, spec: &SplitSpec, movies: &Movies) -> Result<Split, DataError> {
-    match spec {
-        SplitSpec::Canonical(name) => Ok(Split {
-            train: DataDir::ratings_file(&data.path(&format!("{name}.base")), movies)?,
-            test: DataDir::ratings_file(&data.path(&format!("{name}.test")), movies)?,
-        }),
+    let (train, test) = match spec {
+        SplitSpec::Canonical(name) => (
+            data.path(&format!("{name}.base")),
+            data.path(&format!("{name}.test")),
+        ),
         SplitSpec::Random(seed) => {
             let all = DataDir::ratings_file(&data.path("u.data"), movies)?;
-            Ok(random_split(all, 0.2, *seed))
+            return Ok(random_split(all, 0.2, *seed));
         }
-        SplitSpec::Files { train, test } => Ok(Split {
-            train: DataDir::ratings_file(train, movies)?,
-            test: DataDir::ratings_file(test, movies)?,
-        }),
+        SplitSpec::Files { train, test } => (train.clone(), test.clone()),
+    };
+    let split = Split {
+        train: DataDir::ratings_file(&train, movies)?,
+        test: DataDir::ratings_file(&test, movies)?,
+    };
+    let in_train: HashSet<(u32, u32)> = split.train.iter().map(|r| (r.user, r.movie)).collect();
+    if let Some(r) = split
+        .test
+        .iter()
+        .find(|r| in_train.contains(&(r.user, r.movie)))
+    {
+        return Err(DataError::Invalid(format!(
+            "user {} rated movie {} in both {} and {}: a rating cannot be both trained on and tested",
+            r.user,
+            r.movie,
+            train.display(),
+            test.display()
+        )));
     }
+    Ok(split)
 }
 
 /// Shuffles `ratings` with `seed` and holds out `fraction` of them.

@@ -177,3 +177,63 @@ fn new_user_validation_never_sees_the_reported_users() {
     assert!(users(&val_train).is_disjoint(&users(&val_held)));
     assert_eq!(val_held.len() + val_train.len(), train.len());
 }
+
+#[test]
+fn a_pair_rated_twice_names_both_lines() {
+    let e = parse_error(b"10\t1\t4\t5\n11\t2\t1\t5\n10\t1\t3\t9\n");
+    assert!(
+        e.contains("u.data:3") && e.contains("already on line 1"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_rating_in_both_train_and_test_is_refused() {
+    let data = common::ml100k();
+    let movies = data.movies().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (train, test) = (dir.path().join("a.base"), dir.path().join("a.test"));
+    std::fs::write(&train, "1\t1\t5\t1\n1\t2\t3\t2\n").unwrap();
+    std::fs::write(&test, "2\t1\t4\t1\n1\t2\t4\t3\n").unwrap();
+    let spec = SplitSpec::Files { train, test };
+    let e = load_split(&data, &spec, &movies).unwrap_err().to_string();
+    assert!(
+        e.contains("user 1 rated movie 2") && e.contains("a.base") && e.contains("a.test"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_byte_order_mark_is_not_part_of_the_first_name() {
+    let g = parse_genres(b"\xEF\xBB\xBFunknown|0\nAction|1\n", "u.genre").unwrap();
+    assert_eq!(g, vec!["unknown", "Action"]);
+    let r = parse_ratings(b"\xEF\xBB\xBF10\t1\t4\t5\n", "u.data", &small_movies()).unwrap();
+    assert_eq!(r[0].user, 10);
+}
+
+#[test]
+fn an_empty_genre_file_says_so() {
+    let e = parse_genres(b"\n", "u.genre").unwrap_err().to_string();
+    assert!(e.contains("u.genre") && e.contains("no genres"), "{e}");
+}
+
+#[test]
+fn errors_quote_at_most_a_few_dozen_characters_of_a_field() {
+    let mut line = b"10\t".to_vec();
+    line.extend(std::iter::repeat_n(b'7', 5_000_000));
+    line.extend(b"x\t4\t5\n");
+    let e = parse_error(&line);
+    assert!(e.len() < 300, "{} bytes: {}", e.len(), &e[..300]);
+    assert!(e.contains("movie id") && e.contains("bytes in all"), "{e}");
+}
+
+#[test]
+fn a_device_is_not_read_as_a_data_file() {
+    let e = DataDir::ratings_file("/dev/zero".as_ref(), &small_movies())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("/dev/zero") && e.contains("not a regular file"),
+        "{e}"
+    );
+}
