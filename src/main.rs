@@ -233,12 +233,6 @@ fn bar() -> Bar {
     Bar { bar: None }
 }
 
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut s = path.as_os_str().to_owned();
-    s.push(suffix);
-    PathBuf::from(s)
-}
-
 fn train_cmd(args: TrainArgs) -> anyhow::Result<()> {
     let split = match (&args.train, &args.test) {
         (Some(train), Some(test)) => SplitSpec::Files {
@@ -253,17 +247,17 @@ fn train_cmd(args: TrainArgs) -> anyhow::Result<()> {
         config: args.preset.config()?,
         descriptions: args.preset.descriptions.clone(),
     };
+    let out = cli::output::Outputs::for_model(&args.out);
+    out.check()?;
     let result = experiment::run(&spec, false, &mut bar())?;
     let bytes = modelfile::to_bytes(&result.header, result.model)?;
-    modelfile::write_atomic(&args.out, &bytes)?;
-    let log_path = with_suffix(&args.out, ".log.json");
-    std::fs::write(
-        &log_path,
-        serde_json::to_string_pretty(&result.outcome.log)?,
-    )
-    .with_context(|| format!("writing {}", log_path.display()))?;
-    let plot_path = with_suffix(&args.out, ".curve.svg");
-    cli::plot::training_curve(&result.outcome.log, &plot_path)?;
+    modelfile::write_atomic(&out.model, &bytes)?;
+    let log = serde_json::to_string_pretty(&result.outcome.log)?;
+    modelfile::write_atomic(&out.log, log.as_bytes())?;
+    modelfile::write_atomic(
+        &out.curve,
+        cli::plot::training_curve(&result.outcome.log)?.as_bytes(),
+    )?;
     let t = &result.header.training;
     println!(
         "split {}  preset {}  epochs {} (best {})  {:.0}s  {:.0} samples/s",
@@ -283,10 +277,10 @@ fn train_cmd(args: TrainArgs) -> anyhow::Result<()> {
     cli::report::print_top_n(&result.top_n);
     println!(
         "wrote {} ({} bytes), {}, {}",
-        args.out.display(),
+        out.model.display(),
         bytes.len(),
-        log_path.display(),
-        plot_path.display()
+        out.log.display(),
+        out.curve.display()
     );
     if args.json {
         println!(
@@ -303,8 +297,8 @@ fn train_cmd(args: TrainArgs) -> anyhow::Result<()> {
 }
 
 fn eval_cmd(args: EvalArgs) -> anyhow::Result<()> {
-    let bytes =
-        std::fs::read(&args.model).with_context(|| format!("reading {}", args.model.display()))?;
+    let bytes = modelfile::read_file(&args.model)
+        .with_context(|| format!("loading {}", args.model.display()))?;
     let rec = Recommender::from_bytes(&bytes, movierec::device())
         .with_context(|| format!("loading {}", args.model.display()))?;
     // The model's own catalog defines valid movie ids.

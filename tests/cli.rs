@@ -217,3 +217,37 @@ fn train_then_eval_beats_the_bias_baseline() {
     let eval: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     assert!((eval["rmse"].as_f64().unwrap() - rmse).abs() < 1e-6);
 }
+
+#[test]
+fn out_is_checked_before_training_and_never_replaces_a_non_file() {
+    let data = common::ml100k().root.display().to_string();
+    let o = movierec(&["train", "--data", &data, "--out", "/dev/null"]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("/dev/null: exists and is not a regular file"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!std::fs::metadata("/dev/null").unwrap().is_file());
+
+    // A side file that is a folder fails the run before training, and a dead run's temp file
+    // beside the model is cleaned up on the way.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.movierec");
+    std::fs::create_dir(dir.path().join("m.movierec.log.json")).unwrap();
+    let stale = dir.path().join(".m.movierec.4199999999.tmp");
+    std::fs::write(&stale, b"half a model").unwrap();
+    let o = movierec(&[
+        "train",
+        "--data",
+        &data,
+        "--out",
+        &out.display().to_string(),
+    ]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("m.movierec.log.json"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists());
+    assert!(!stale.exists(), "stale temp file left behind");
+}

@@ -1,4 +1,5 @@
 pub mod fetch;
+pub mod output;
 pub mod plot;
 pub mod report;
 pub mod serve;

@@ -1,13 +1,17 @@
 //! The training-curve plot written next to each model.
 
-use std::path::Path;
-
 use plotters::prelude::*;
 
 use movierec::train::EpochLog;
 
-/// Train RMSE (√ of the epoch's mean training MSE) and validation RMSE per epoch, as SVG.
-pub fn training_curve(log: &[EpochLog], path: &Path) -> anyhow::Result<()> {
+/// Train RMSE (√ of the epoch's mean training MSE) and validation RMSE per epoch, as SVG text.
+pub fn training_curve(log: &[EpochLog]) -> anyhow::Result<String> {
+    let mut svg = String::new();
+    draw(log, &mut svg)?;
+    Ok(svg)
+}
+
+fn draw(log: &[EpochLog], svg: &mut String) -> anyhow::Result<()> {
     let train: Vec<(f64, f64)> = log
         .iter()
         .map(|e| (e.epoch as f64, e.train_mse.sqrt()))
@@ -19,7 +23,7 @@ pub fn training_curve(log: &[EpochLog], path: &Path) -> anyhow::Result<()> {
     let all = train.iter().chain(&valid).map(|p| p.1);
     let (lo, hi) = all.fold((f64::MAX, f64::MIN), |(lo, hi), y| (lo.min(y), hi.max(y)));
     let pad = ((hi - lo) * 0.1).max(0.01);
-    let root = SVGBackend::new(path, (720, 420)).into_drawing_area();
+    let root = SVGBackend::with_string(svg, (720, 420)).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
         .caption("movierec training curve", ("sans-serif", 22))
