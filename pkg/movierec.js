@@ -49,13 +49,12 @@ export class MovieRec {
         return takeFromExternrefTable0(ret[0]);
     }
     /**
-     * Loads a model file; a truncated, corrupt or wrong-version file throws with the reason.
-     * @param {Uint8Array | number[]} bytes
+     * Loads a model file (a `Uint8Array` or `ArrayBuffer`); a truncated, corrupt, crafted or
+     * wrong-version file throws with the reason, and the module stays usable.
+     * @param {any} bytes
      */
     constructor(bytes) {
-        const ptr0 = passArray8ToWasm0(bytes, wasm.__wbindgen_malloc);
-        const len0 = WASM_VECTOR_LEN;
-        const ret = wasm.movierec_new(ptr0, len0);
+        const ret = wasm.movierec_new(bytes);
         if (ret[2]) {
             throw takeFromExternrefTable0(ret[1]);
         }
@@ -198,6 +197,10 @@ function __wbg_get_imports() {
         __wbg___wbindgen_throw_4c88d8bf264fd984: function(arg0, arg1) {
             throw new Error(getStringFromWasm0(arg0, arg1));
         },
+        __wbg___wbindgen_typeof_ee4990276e02f607: function(arg0) {
+            const ret = typeof arg0;
+            return ret;
+        },
         __wbg_call_40b008ba32f73991: function() { return handleError(function (arg0, arg1) {
             const ret = arg0.call(arg1);
             return ret;
@@ -242,6 +245,16 @@ function __wbg_get_imports() {
             const ret = result;
             return ret;
         },
+        __wbg_instanceof_Object_97e16a01fd368661: function(arg0) {
+            let result;
+            try {
+                result = arg0 instanceof Object;
+            } catch (_) {
+                result = false;
+            }
+            const ret = result;
+            return ret;
+        },
         __wbg_instanceof_Uint8Array_d7aeb0dcb3108fea: function(arg0) {
             let result;
             try {
@@ -262,6 +275,10 @@ function __wbg_get_imports() {
         },
         __wbg_iterator_e4c5e8f68ada7b58: function() {
             const ret = Symbol.iterator;
+            return ret;
+        },
+        __wbg_keys_105f5c0857898f84: function(arg0) {
+            const ret = Object.keys(arg0);
             return ret;
         },
         __wbg_length_186163212ffe79c3: function(arg0) {
@@ -480,13 +497,6 @@ function handleError(f, args) {
 
 function isLikeNone(x) {
     return x === undefined || x === null;
-}
-
-function passArray8ToWasm0(arg, malloc) {
-    const ptr = malloc(arg.length * 1, 1) >>> 0;
-    getUint8ArrayMemory0().set(arg, ptr / 1);
-    WASM_VECTOR_LEN = arg.length;
-    return ptr;
 }
 
 function passStringToWasm0(arg, malloc, realloc) {

@@ -12,7 +12,7 @@ use crate::topn::LIKED;
 
 /// One rating given by a visitor, in the order they gave them (oldest first).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct VisitorRating {
     pub movie_id: u32,
     pub rating: f32,
@@ -20,7 +20,7 @@ pub struct VisitorRating {
 
 /// Narrows the recommendation list. Every field is optional from JS.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct RecommendOptions {
     /// How many movies to return.
     pub n: usize,

@@ -3,6 +3,7 @@
 //! a message, never a trap.
 
 use serde::Serialize;
+use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::modelfile::Metrics;
@@ -56,12 +57,82 @@ fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result
     serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("{what}: {e}")))
 }
 
+/// What a JS value is, for an error message: `null`, `an array`, `a string`, ….
+fn kind_of(value: &JsValue) -> String {
+    if value.is_null() {
+        "null".into()
+    } else if js_sys::Array::is_array(value) {
+        "an array".into()
+    } else {
+        value.js_typeof().as_string().unwrap_or_default()
+    }
+}
+
+/// `undefined`/`null` (the defaults) or a plain object; serde would also read an array such as
+/// `[5]` as `{n: 5}`, which no caller means.
+fn options_from_js(value: JsValue) -> Result<RecommendOptions, JsError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(RecommendOptions::default());
+    }
+    if !value.is_object() || js_sys::Array::is_array(&value) {
+        return Err(JsError::new(&format!(
+            "options: expected an object such as {{n: 20, genres: [], decade: 1990, minRatings: 0, explain: true}}, got {}",
+            kind_of(&value)
+        )));
+    }
+    reject_unknown_keys(&value, OPTION_KEYS, "options")?;
+    from_js(value, "options")
+}
+
+const OPTION_KEYS: &[&str] = &["n", "genres", "decade", "minRatings", "explain"];
+const RATING_KEYS: &[&str] = &["movieId", "rating"];
+
+/// serde-wasm-bindgen reads only the fields it knows, so a misspelt option (`{nn: 5}`) would be
+/// ignored without a word: keys are checked against the documented ones here.
+fn reject_unknown_keys(value: &JsValue, allowed: &[&str], what: &str) -> Result<(), JsError> {
+    let Some(object) = value.dyn_ref::<js_sys::Object>() else {
+        return Ok(());
+    };
+    let unknown = js_sys::Object::keys(object)
+        .iter()
+        .filter_map(|k| k.as_string())
+        .find(|k| !allowed.contains(&k.as_str()));
+    match unknown {
+        None => Ok(()),
+        Some(key) => Err(JsError::new(&format!(
+            "{what}: unknown field `{key}`, expected {}",
+            allowed.join(", ")
+        ))),
+    }
+}
+
+/// `[{movieId, rating}]`, oldest first.
+fn ratings_from_js(value: JsValue) -> Result<Vec<VisitorRating>, JsError> {
+    if let Some(array) = value.dyn_ref::<js_sys::Array>() {
+        for (i, item) in array.iter().enumerate() {
+            reject_unknown_keys(&item, RATING_KEYS, &format!("ratings[{i}]"))?;
+        }
+    }
+    from_js(value, "ratings")
+}
+
 #[wasm_bindgen]
 impl MovieRec {
-    /// Loads a model file; a truncated, corrupt or wrong-version file throws with the reason.
+    /// Loads a model file (a `Uint8Array` or `ArrayBuffer`); a truncated, corrupt, crafted or
+    /// wrong-version file throws with the reason, and the module stays usable.
     #[wasm_bindgen(constructor)]
-    pub fn new(bytes: &[u8]) -> Result<MovieRec, JsError> {
-        let inner = Recommender::from_bytes(bytes, crate::device())
+    pub fn new(bytes: JsValue) -> Result<MovieRec, JsError> {
+        let bytes = if let Some(array) = bytes.dyn_ref::<js_sys::Uint8Array>() {
+            array.to_vec()
+        } else if let Some(buffer) = bytes.dyn_ref::<js_sys::ArrayBuffer>() {
+            js_sys::Uint8Array::new(buffer).to_vec()
+        } else {
+            return Err(JsError::new(&format!(
+                "new MovieRec(bytes): expected the model file's bytes as a Uint8Array or ArrayBuffer, got {}",
+                kind_of(&bytes)
+            )));
+        };
+        let inner = Recommender::from_bytes(&bytes, crate::device())
             .map_err(|e| JsError::new(&format!("could not load the model: {e}")))?;
         web_sys::console::log_1(
             &format!(
@@ -120,12 +191,8 @@ impl MovieRec {
     /// title, year, genres, predicted, because: {movieId, title, lift} | null}]}`; with no
     /// ratings the items are a popularity list (`basis: "popularity"`).
     pub fn recommend(&self, ratings: JsValue, options: JsValue) -> Result<JsValue, JsError> {
-        let ratings: Vec<VisitorRating> = from_js(ratings, "ratings")?;
-        let options: RecommendOptions = if options.is_undefined() || options.is_null() {
-            RecommendOptions::default()
-        } else {
-            from_js(options, "options")?
-        };
+        let ratings = ratings_from_js(ratings)?;
+        let options = options_from_js(options)?;
         let list = self
             .inner
             .recommend(&ratings, &options)
@@ -136,7 +203,7 @@ impl MovieRec {
     /// The `because` (`{movieId, title, lift}` or null) of each of `movieIds` for `ratings`:
     /// lets the page show a list at once and its explanations a moment later.
     pub fn explain(&self, ratings: JsValue, movie_ids: JsValue) -> Result<JsValue, JsError> {
-        let ratings: Vec<VisitorRating> = from_js(ratings, "ratings")?;
+        let ratings = ratings_from_js(ratings)?;
         let ids: Vec<u32> = from_js(movie_ids, "movieIds")?;
         let reasons = self
             .inner
@@ -147,7 +214,7 @@ impl MovieRec {
 
     /// Predicted ratings (1–5) of `movieIds` for `ratings` (as in `recommend`).
     pub fn predict(&self, ratings: JsValue, movie_ids: JsValue) -> Result<Vec<f32>, JsError> {
-        let ratings: Vec<VisitorRating> = from_js(ratings, "ratings")?;
+        let ratings = ratings_from_js(ratings)?;
         let ids: Vec<u32> = from_js(movie_ids, "movieIds")?;
         self.inner
             .predict_visitor(&ratings, &ids)

@@ -342,6 +342,17 @@ fn wasm_agrees_with_native_and_rejects_bad_input() {
         ),
         ("new window.MovieRec(new Uint8Array([1, 2, 3]))", "model"),
         ("new window.MovieRec(new Uint8Array(0))", "model"),
+        (
+            "new window.MovieRec(null)",
+            "expected the model file's bytes",
+        ),
+        ("new window.MovieRec('model')", "got string"),
+        ("movierec.recommend([], [5])", "expected an object"),
+        ("movierec.recommend([], {nn: 5})", "unknown field"),
+        (
+            "movierec.recommend([{movieId: 50, rating: 4, extra: 1}], {})",
+            "unknown field",
+        ),
     ];
     for (call, expected) in cases {
         let message = error(call);
@@ -350,6 +361,13 @@ fn wasm_agrees_with_native_and_rejects_bad_input() {
             "{call}: {message:?} lacks {expected:?}"
         );
     }
+    // A header edited and re-checksummed (dropout 1.5) is refused with the field named, and the
+    // module still loads a good file afterwards (a trap would poison it for the page's lifetime).
+    let crafted: String = eval(&tab, CRAFTED_THEN_GOOD);
+    assert!(
+        crafted.contains("model.dropout = 1.5") && crafted.ends_with("then loaded 1682 movies"),
+        "{crafted}"
+    );
     let empty: Value = eval(&tab, "movierec.recommend([], {n: 5})");
     assert_eq!(empty["basis"], "popularity");
     assert_eq!(empty["items"].as_array().unwrap().len(), 5);
@@ -438,3 +456,30 @@ fn the_page_follows_a_visitors_likes() {
     let kept = lists[0].iter().filter(|m| lists[1].contains(m)).count();
     assert!(kept <= 5, "swapping the likes kept {kept} of the top 10");
 }
+
+/// In the page: the served model with `model.dropout` set to 1.5 in its header, lengths and
+/// CRC-32 recomputed, given to `new MovieRec`; then the untouched bytes.
+const CRAFTED_THEN_GOOD: &str = r#"(async () => {
+  const good = new Uint8Array(await (await fetch('/model.movierec')).arrayBuffer());
+  const view = new DataView(good.buffer);
+  const headerLen = Number(view.getBigUint64(12, true));
+  const header = JSON.parse(new TextDecoder().decode(good.subarray(20, 20 + headerLen)));
+  header.model.dropout = 1.5;
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const rest = good.subarray(20 + headerLen, good.length - 4);
+  const out = new Uint8Array(20 + json.length + rest.length + 4);
+  out.set(good.subarray(0, 12));
+  new DataView(out.buffer).setBigUint64(12, BigInt(json.length), true);
+  out.set(json, 20);
+  out.set(rest, 20 + json.length);
+  let crc = ~0;
+  for (let i = 0; i < out.length - 4; i++) {
+    crc ^= out[i];
+    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  new DataView(out.buffer).setUint32(out.length - 4, ~crc >>> 0, true);
+  let message = 'no error';
+  try { new window.MovieRec(out); } catch (e) { message = String(e.message); }
+  const again = new window.MovieRec(good);
+  return message + ' then loaded ' + again.catalog().length + ' movies';
+})()"#;
