@@ -10,11 +10,12 @@
 //! the figures in a file's header are the figures of the weights in it. Version 1 files (f32)
 //! still load.
 
-use burn::module::{Module, ModuleMapper, Param};
+use burn::module::{Module, ModuleMapper, Param, ParamId};
 use burn::store::ModuleRecord;
 use burn::tensor::{Bytes, Device, FloatDType, Tensor};
 use serde::{Deserialize, Serialize};
 
+use crate::data::{Movie, Movies};
 use crate::encode::Encoder;
 use crate::model::{ModelConfig, MovieCnn};
 
@@ -30,6 +31,18 @@ impl ModuleMapper for CastFloats {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
         let dtype = self.0;
         param.map(|t| t.cast(dtype))
+    }
+}
+
+/// Numbers the parameters 1, 2, 3… in module order: burn draws random ids, and a file's bytes
+/// should depend on the training seed alone.
+struct SequentialIds(u64);
+
+impl ModuleMapper for SequentialIds {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        self.0 += 1;
+        let (_, value, mapper) = param.consume();
+        Param::from_mapped_value(ParamId::from(self.0), value, mapper)
     }
 }
 
@@ -76,6 +89,9 @@ pub struct TrainingInfo {
     /// `None` when trained without a test set.
     pub test: Option<Metrics>,
     pub train_ratings: usize,
+    /// Wall-clock training time, reported by `train` but not stored: a file's bytes depend on
+    /// its inputs and seed alone (older files that store it still load).
+    #[serde(skip_serializing, default)]
     pub seconds: f64,
     pub crate_version: String,
 }
@@ -94,6 +110,23 @@ pub struct ModelHeader {
     /// by predicted rating alone. Absent in older model files.
     #[serde(default)]
     pub rating_weight: Option<f32>,
+}
+
+impl ModelHeader {
+    /// The catalog as [`Movies`]: the movie ids this model knows define valid input.
+    pub fn movies(&self) -> Movies {
+        Movies::new(
+            self.catalog
+                .iter()
+                .map(|c| Movie {
+                    id: c.id,
+                    title: c.title.clone(),
+                    year: c.year,
+                    genres: c.genres.clone(),
+                })
+                .collect(),
+        )
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -134,6 +167,7 @@ pub fn to_bytes(header: &ModelHeader, model: MovieCnn) -> Result<Vec<u8>, ModelF
     let json = serde_json::to_vec(header).map_err(|e| ModelFileError::Header(e.to_string()))?;
     let weights = model
         .map(&mut CastFloats(FloatDType::F16))
+        .map(&mut SequentialIds(0))
         .into_record()
         .into_bytes()
         .map_err(|e| ModelFileError::Weights(e.to_string()))?;
