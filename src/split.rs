@@ -23,22 +23,32 @@ pub enum SplitSpec {
     Files { train: PathBuf, test: PathBuf },
 }
 
+/// A `--split` value that names no split.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SplitSpecError {
+    #[error("split {spec:?}: seed {seed:?} is not a non-negative integer")]
+    BadSeed { spec: String, seed: String },
+    #[error("unknown split {0:?}: expected u1…u5, ua, ub or random:SEED (or use --train/--test)")]
+    Unknown(String),
+}
+
 impl FromStr for SplitSpec {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = SplitSpecError;
+    fn from_str(s: &str) -> Result<Self, SplitSpecError> {
         if let Some(seed) = s.strip_prefix("random:") {
             return seed
                 .parse()
                 .map(SplitSpec::Random)
-                .map_err(|_| format!("split {s:?}: seed {seed:?} is not a non-negative integer"));
+                .map_err(|_| SplitSpecError::BadSeed {
+                    spec: s.into(),
+                    seed: seed.into(),
+                });
         }
         match s {
             "u1" | "u2" | "u3" | "u4" | "u5" | "ua" | "ub" => {
                 Ok(SplitSpec::Canonical(s.to_string()))
             }
-            _ => Err(format!(
-                "unknown split {s:?}: expected u1…u5, ua, ub or random:SEED (or use --train/--test)"
-            )),
+            _ => Err(SplitSpecError::Unknown(s.into())),
         }
     }
 }

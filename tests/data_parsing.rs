@@ -147,12 +147,14 @@ fn split_names_are_validated() {
     assert!(
         "u9".parse::<SplitSpec>()
             .unwrap_err()
+            .to_string()
             .contains("unknown split")
     );
     assert!(
         "random:x"
             .parse::<SplitSpec>()
             .unwrap_err()
+            .to_string()
             .contains("seed")
     );
 }

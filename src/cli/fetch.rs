@@ -11,6 +11,25 @@ pub const OFFICIAL_URL: &str = "https://files.grouplens.org/datasets/movielens/m
 /// Files that must be in the archive for the data set to be usable.
 const REQUIRED: [&str; 3] = ["u.data", "u.item", "u.genre"];
 
+#[derive(clap::Args)]
+pub struct FetchArgs {
+    /// Folder to unpack into.
+    #[arg(long, default_value = "data/ml-100k")]
+    dest: PathBuf,
+    #[arg(long, default_value = OFFICIAL_URL)]
+    url: String,
+}
+
+pub fn run(args: FetchArgs) -> anyhow::Result<()> {
+    let files = fetch(&args.url, &args.dest)?;
+    println!(
+        "unpacked {} files into {}",
+        files.len(),
+        args.dest.display()
+    );
+    Ok(())
+}
+
 /// Downloads `url` and unpacks its `ml-100k/` files into `dest` (flattened). Returns the files written.
 pub fn fetch(url: &str, dest: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut response = ureq::get(url)

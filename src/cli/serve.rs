@@ -34,6 +34,47 @@ pub struct Site {
     pub model: PathBuf,
 }
 
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Address to bind; loopback by default so the demo is not exposed to the network.
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: std::net::IpAddr,
+    /// Model file served to the page [default: www/model.movierec].
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// The page's folder [default: www].
+    #[arg(long)]
+    www: Option<PathBuf>,
+    /// The wasm package folder [default: pkg].
+    #[arg(long)]
+    pkg: Option<PathBuf>,
+}
+
+pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let site = Site {
+        www: args.www.unwrap_or_else(|| demo_path("www")),
+        pkg: args.pkg.unwrap_or_else(|| demo_path("pkg")),
+        model: args
+            .model
+            .unwrap_or_else(|| demo_path("www").join("model.movierec")),
+    };
+    serve(&site, SocketAddr::new(args.bind, args.port))
+}
+
+/// `www`, `pkg`, … relative to the working directory, or to the source checkout this binary was
+/// built from when run elsewhere.
+fn demo_path(name: &str) -> PathBuf {
+    let here = PathBuf::from(name);
+    if here.exists() {
+        return here;
+    }
+    let checkout = Path::new(env!("CARGO_MANIFEST_DIR")).join(name);
+    if checkout.exists() { checkout } else { here }
+}
+
 /// The URL the page fetches the model from.
 pub const MODEL_URL: &str = "/model.movierec";
 
@@ -58,7 +99,7 @@ pub fn serve(site: &Site, addr: SocketAddr) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(run(cache.path(), addr))
+    runtime.block_on(listen(cache.path(), addr))
 }
 
 fn check_site(site: &Site) -> anyhow::Result<()> {
@@ -79,7 +120,7 @@ fn check_site(site: &Site) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn run(root: &Path, addr: SocketAddr) -> anyhow::Result<()> {
+async fn listen(root: &Path, addr: SocketAddr) -> anyhow::Result<()> {
     let listener = TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;

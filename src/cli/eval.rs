@@ -1,0 +1,121 @@
+//! `movierec eval`: a saved model's MAE/RMSE and top-N figures on a test set.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use serde_json::json;
+
+use movierec::data::{DataDir, Movies, Rating};
+use movierec::metrics::metrics;
+use movierec::modelfile;
+use movierec::predict::{Recommender, histories, predict_ratings};
+use movierec::ranking;
+use movierec::split::{SplitSpec, load_split};
+use movierec::train::TrainConfig;
+
+#[derive(Args)]
+pub struct EvalArgs {
+    #[arg(long)]
+    model: PathBuf,
+    /// MovieLens folder; with --split, its training part gives user histories.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    #[arg(long, conflicts_with = "test")]
+    split: Option<String>,
+    /// Test ratings in u.data format.
+    #[arg(long)]
+    test: Option<PathBuf>,
+    /// Ratings that give users their histories (default with --test: u.data of --data minus the test ratings).
+    #[arg(long, requires = "test")]
+    train: Option<PathBuf>,
+    /// Top-N lists leave out movies with fewer training ratings than this (the page's "hide
+    /// obscure" filter uses 20).
+    #[arg(long, default_value_t = 0)]
+    min_ratings: u32,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: EvalArgs) -> anyhow::Result<()> {
+    let bytes = modelfile::read_file(&args.model)
+        .with_context(|| format!("loading {}", args.model.display()))?;
+    let rec = Recommender::from_bytes(&bytes, movierec::device())
+        .with_context(|| format!("loading {}", args.model.display()))?;
+    let movies = rec.header.movies();
+    let (context_ratings, test) = histories_and_test(&args, &movies)?;
+    if test.is_empty() {
+        bail!("the test set is empty");
+    }
+    let context = histories(&context_ratings, &movies);
+    let predicted = predict_ratings(&rec.scorer(), &context, &test, &movies);
+    let actual: Vec<f32> = test.iter().map(|r| r.rating).collect();
+    let m = metrics(&predicted, &actual);
+    println!(
+        "{} ratings  RMSE {:.4}  MAE {:.4}",
+        test.len(),
+        m.rmse,
+        m.mae
+    );
+    let fraction = TrainConfig::default_preset().validation_fraction;
+    let top_n = ranking::model_table(
+        &rec,
+        &context_ratings,
+        &test,
+        &movies,
+        fraction,
+        args.min_ratings,
+    );
+    super::report::print_top_n(&top_n);
+    if args.json {
+        println!(
+            "{}",
+            json!({"mae": m.mae, "rmse": m.rmse, "n": test.len(), "top_n": top_n})
+        );
+    }
+    Ok(())
+}
+
+/// The ratings that give users their histories, and the test ratings.
+fn histories_and_test(
+    args: &EvalArgs,
+    movies: &Movies,
+) -> anyhow::Result<(Vec<Rating>, Vec<Rating>)> {
+    match (&args.data, &args.split, &args.test) {
+        (Some(data), Some(split), None) => {
+            let spec: SplitSpec = split.parse()?;
+            let s = load_split(&DataDir::new(data), &spec, movies)?;
+            Ok((s.train, s.test))
+        }
+        (_, None, Some(test)) if args.train.is_some() => {
+            let spec = SplitSpec::Files {
+                train: args.train.clone().expect("checked"),
+                test: test.clone(),
+            };
+            // Files splits are checked for a rating on both sides.
+            let s = load_split(&DataDir::new("."), &spec, movies)?;
+            Ok((s.train, s.test))
+        }
+        (data, None, Some(test)) => {
+            let test_ratings = DataDir::ratings_file(test, movies)?;
+            let context = match data {
+                Some(data) => {
+                    let held: HashSet<(u32, u32)> =
+                        test_ratings.iter().map(|r| (r.user, r.movie)).collect();
+                    DataDir::ratings_file(&DataDir::new(data).path("u.data"), movies)?
+                        .into_iter()
+                        .filter(|r| !held.contains(&(r.user, r.movie)))
+                        .collect()
+                }
+                None => {
+                    bail!("--test needs --train or --data to know each user's rating history")
+                }
+            };
+            Ok((context, test_ratings))
+        }
+        _ => bail!(
+            "give either --data DIR --split S, or --test FILE (with --train FILE or --data DIR)"
+        ),
+    }
+}

@@ -1,0 +1,105 @@
+//! `movierec train`: train on a split, report test figures, write the model file and its log.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde_json::json;
+
+use movierec::data::DataDir;
+use movierec::experiment::{self, RunResult, RunSpec};
+use movierec::modelfile;
+use movierec::split::SplitSpec;
+
+use super::output::Outputs;
+use super::preset::PresetArgs;
+use super::progress::Bar;
+
+#[derive(Args)]
+pub struct TrainArgs {
+    /// MovieLens 100K folder (u.data, u.item, u.genre, u1.base…).
+    #[arg(long)]
+    data: PathBuf,
+    /// u1…u5, ua, ub or random:SEED.
+    #[arg(long, default_value = "u1", conflicts_with_all = ["train", "test"])]
+    split: String,
+    /// Training ratings in u.data format (with --test).
+    #[arg(long, requires = "test")]
+    train: Option<PathBuf>,
+    /// Test ratings in u.data format (with --train).
+    #[arg(long, requires = "train")]
+    test: Option<PathBuf>,
+    #[command(flatten)]
+    preset: PresetArgs,
+    /// Where to write the model file (plus .log.json and .curve.svg beside it).
+    #[arg(long, default_value = "model.movierec")]
+    out: PathBuf,
+    /// Print a JSON object as the last line of stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: TrainArgs) -> anyhow::Result<()> {
+    let split = match (&args.train, &args.test) {
+        (Some(train), Some(test)) => SplitSpec::Files {
+            train: train.clone(),
+            test: test.clone(),
+        },
+        _ => args.split.parse()?,
+    };
+    let spec = RunSpec {
+        data: DataDir::new(&args.data),
+        split,
+        config: args.preset.config()?,
+        descriptions: args.preset.descriptions.clone(),
+    };
+    let out = Outputs::for_model(&args.out);
+    out.check()?;
+    let result = experiment::run(&spec, false, &mut Bar::default())?;
+    let bytes = modelfile::to_bytes(&result.header, result.model.clone())?;
+    modelfile::write_atomic(&out.model, &bytes)?;
+    let log = serde_json::to_string_pretty(&result.outcome.log)?;
+    modelfile::write_atomic(&out.log, log.as_bytes())?;
+    let curve = super::plot::training_curve(&result.outcome.log)?;
+    modelfile::write_atomic(&out.curve, curve.as_bytes())?;
+    print_result(&result);
+    println!(
+        "wrote {} ({} bytes), {}, {}",
+        out.model.display(),
+        bytes.len(),
+        out.log.display(),
+        out.curve.display()
+    );
+    if args.json {
+        let t = &result.header.training;
+        println!(
+            "{}",
+            json!({"mae": result.test.mae, "rmse": result.test.rmse, "validation": t.validation,
+                   "split": t.split, "preset": t.preset, "epochs": t.epochs_run, "best_epoch": t.best_epoch,
+                   "seconds": t.seconds, "samples_per_second": result.outcome.samples_per_second,
+                   "top_n": result.top_n, "ease_lambda": result.ease_lambda,
+                   "rating_weight": result.header.rating_weight,
+                   "validation_ndcg": result.validation_ndcg, "model": args.out})
+        );
+    }
+    Ok(())
+}
+
+fn print_result(result: &RunResult) {
+    let t = &result.header.training;
+    println!(
+        "split {}  preset {}  epochs {} (best {})  {:.0}s  {:.0} samples/s",
+        t.split, t.preset, t.epochs_run, t.best_epoch, t.seconds, result.outcome.samples_per_second
+    );
+    println!(
+        "validation  RMSE {:.4}  MAE {:.4}",
+        t.validation.rmse, t.validation.mae
+    );
+    println!(
+        "test        RMSE {:.4}  MAE {:.4}",
+        result.test.rmse, result.test.mae
+    );
+    if let (Some(w), Some(ndcg)) = (result.header.rating_weight, result.validation_ndcg) {
+        println!("validation  NDCG@10 {ndcg:.4} (list = rank logit + {w} × predicted rating)");
+    }
+    super::report::print_top_n(&result.top_n);
+}
