@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the browser package from source: cargo (wasm32, profile `web`) → wasm-bindgen →
-# optional wasm-opt (WASM_OPT=1) → a size report. Installs the wasm32 target and the wasm-bindgen CLI at the
+# Builds the browser package from source: cargo (wasm32, profile `web`) → wasm-bindgen → a size
+# report. Installs the wasm32 target and the wasm-bindgen CLI at the
 # exact version pinned in Cargo.lock when they are missing.
 #
 #   scripts/build-web.sh [OUT_DIR]      (default: pkg/, the committed package)
@@ -23,20 +23,13 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$version" ];
 fi
 
 # simd128 comes from .cargo/config.toml for this target.
-cargo build --lib --target wasm32-unknown-unknown --profile web \
-    --no-default-features --features flex
+cargo rustc --lib --target wasm32-unknown-unknown --profile web \
+    --no-default-features --crate-type cdylib
 target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 wasm="$target_dir/wasm32-unknown-unknown/web/movierec.wasm"
 
 mkdir -p "$out"
 wasm-bindgen "$wasm" --out-dir "$out" --out-name movierec --target web --no-typescript
-# wasm-opt is opt-in: Debian's binaryen (version 108) emits a module whose externref table
-# wasm-bindgen 0.2.130's glue cannot fill ("WebAssembly.Table.set(): Argument 1 is invalid").
-if [ "${WASM_OPT:-0}" = 1 ]; then
-    wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
-        --enable-sign-ext --enable-mutable-globals --enable-reference-types \
-        "$out/movierec_bg.wasm" -o "$out/movierec_bg.wasm"
-fi
 
 echo "build-web: sizes (raw / gzip -9):"
 for f in "$out"/movierec_bg.wasm "$out"/movierec.js www/model.movierec; do

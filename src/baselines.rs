@@ -182,7 +182,7 @@ impl Predictor for BiasedMf {
 }
 
 /// Scores any predictor on a test set (predictions clipped to 1–5).
-pub fn evaluate(model: &dyn Predictor, test: &[Rating]) -> crate::modelfile::Metrics {
+pub fn evaluate(model: &dyn Predictor, test: &[Rating]) -> crate::metrics::Metrics {
     let predicted: Vec<f32> = test
         .iter()
         .map(|r| crate::metrics::clip_rating(model.predict(r.user, r.movie)))

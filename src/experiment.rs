@@ -14,9 +14,10 @@ use crate::baselines::{self, BiasModel, BiasedMf, GlobalMean};
 use crate::bounds::ConfigError;
 use crate::data::{DataDir, DataError, Movies, Rating, parse_descriptions, read_file};
 use crate::encode::Encoder;
+use crate::metrics::Metrics;
 use crate::metrics::{MeanStd, mean_std, metrics};
 use crate::model::MovieCnn;
-use crate::modelfile::{CatalogEntry, Metrics, ModelHeader, TrainingInfo};
+use crate::modelfile::{CatalogEntry, ModelHeader, TrainingInfo};
 use crate::predict::{History, Recommender, Scorer, histories, predict_ratings, token_tensor};
 use crate::ranking::{self, TopNRow};
 use crate::split::{SplitSpec, load_split, validation_split};
@@ -145,14 +146,14 @@ pub fn run(
     let (encoder, outcome) = (&fitted.encoder, &fitted.outcome);
 
     // The test set is read here, once, for the final report; context = all training ratings.
-    let offset = baselines::global_mean(&fitted.carve.train);
+    let mean_rating = baselines::global_mean(&fitted.carve.train);
     let context = histories(&split.train, &movies);
     let table = outcome.model.movie_table(token_tensor(encoder, &device));
     let scorer = Scorer {
         model: &outcome.model,
         table: &table,
         encoder,
-        offset,
+        mean_rating,
         device: &device,
     };
     let predicted = predict_ratings(&scorer, &context, &split.test, &movies);
@@ -564,7 +565,7 @@ fn choose_rating_weight(
         model,
         table: &table,
         encoder,
-        offset: baselines::global_mean(&carve.train),
+        mean_rating: baselines::global_mean(&carve.train),
         device,
     };
     let scores = ranking::cnn_scores(&scorer, &cases);

@@ -6,6 +6,7 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod average;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod baselines;
 pub mod bounds;
 pub mod data;
@@ -21,6 +22,7 @@ pub mod predict;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod ranking;
 pub mod recommend;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod split;
 pub mod topn;
 #[cfg(not(target_arch = "wasm32"))]
@@ -30,12 +32,7 @@ mod web;
 
 use burn::tensor::Device;
 
-/// The compute device of this build: flex (the default feature) or the deprecated ndarray.
-#[allow(deprecated, unreachable_code)]
+/// The compute device: burn's flex backend (SIMD kernels natively and, with simd128, in wasm).
 pub fn device() -> Device {
-    #[cfg(feature = "flex")]
-    return Device::flex();
-    #[cfg(all(feature = "ndarray", not(feature = "flex")))]
-    return Device::ndarray();
-    Device::default()
+    Device::flex()
 }

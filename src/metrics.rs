@@ -1,8 +1,14 @@
 //! Error metrics, computed in f64 so long sums stay exact enough.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::modelfile::Metrics;
+/// Rating error figures of a model on a set of ratings (stored in a model file's header for its
+/// test and validation sets).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    pub mae: f64,
+    pub rmse: f64,
+}
 
 /// Mean absolute error and root mean squared error of `predicted` against `actual`.
 /// Returns NaN for empty inputs rather than a misleading 0.

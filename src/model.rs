@@ -7,9 +7,6 @@
 //!   masked mean- and max-pooling → user vector.
 //! * Head: a fully connected layer over [user, movie] (computed as two linears so the movie half
 //!   can be precomputed once per catalog) plus a user·movie interaction term → rating.
-//! * Optional target-aware attention (not in the paper): the target movie queries the convolved
-//!   history, so "how did this user rate movies like this one" reaches the head directly instead
-//!   of through one pooled summary — a learned neighbourhood model over the sequence.
 //! * Optional bias path (not in the paper): a learned per-movie bias plus the user's shrunken
 //!   mean deviation over their history, added to the output — the classic `b_user + b_movie`
 //!   baseline as a skip connection, so the network only has to learn what biases cannot explain,
@@ -43,9 +40,6 @@ pub struct ModelConfig {
     pub kernel_size: usize,
     pub hidden: usize,
     pub dropout: f64,
-    /// Adds target-aware attention over the convolved history. Absent in older model files.
-    #[serde(default)]
-    pub attention: bool,
     /// Adds the bias path (movie bias + shrunken user deviation). Absent in older model files.
     #[serde(default)]
     pub bias_path: bool,
@@ -76,7 +70,6 @@ impl ModelConfig {
             kernel_size: 3,
             hidden: 128,
             dropout: 0.0,
-            attention: false,
             bias_path: false,
             history_gate: false,
             rank_dim: 0,
@@ -111,12 +104,7 @@ impl ModelConfig {
         let n = |x: usize| x as u64;
         let linear = |i: usize, o: usize, bias: bool| n(i) * n(o) + if bias { n(o) } else { 0 };
         let conv = |i: usize, o: usize| n(i) * n(o) * n(self.kernel_size) + n(o);
-        let (movie, pos, user, r) = (
-            self.movie_dim,
-            self.position_dim(),
-            self.user_dim(),
-            self.rank_dim,
-        );
+        let (movie, user, r) = (self.movie_dim, self.user_dim(), self.rank_dim);
         let mut total = n(self.vocab_size) * n(self.token_dim)
             + conv(self.token_dim, self.movie_filters)
             + linear(self.movie_filters + self.token_dim, movie, true)
@@ -128,10 +116,6 @@ impl ModelConfig {
         for &c_out in &self.user_filters {
             total += conv(c_in, c_out);
             c_in = c_out;
-        }
-        if self.attention {
-            total += linear(movie, pos, true) + linear(pos, self.hidden, false);
-            total += linear(pos, movie, false);
         }
         if self.bias_path {
             total += linear(movie, 1, true) + 3;
@@ -174,15 +158,6 @@ impl ModelConfig {
                 .with_bias(false)
                 .init(device),
             dropout: DropoutConfig::new(self.dropout).init(),
-            attention: self.attention.then(|| TargetAttention {
-                query: LinearConfig::new(self.movie_dim, self.position_dim()).init(device),
-                to_hidden: LinearConfig::new(self.position_dim(), self.hidden)
-                    .with_bias(false)
-                    .init(device),
-                interaction: LinearConfig::new(self.position_dim(), self.movie_dim)
-                    .with_bias(false)
-                    .init(device),
-            }),
             bias_path: self.bias_path.then(|| BiasPath {
                 movie_bias: LinearConfig::new(self.movie_dim, 1).init(device),
                 // rating scale, rating shift, raw shrinkage (softplus(15) ≈ 15 pseudo-ratings,
@@ -251,53 +226,6 @@ pub struct RankHead {
     bias: Param<Tensor<1>>,
 }
 
-/// The target movie attends over the user's convolved history positions.
-#[derive(Module, Debug)]
-pub struct TargetAttention {
-    query: Linear,
-    to_hidden: Linear,
-    interaction: Linear,
-}
-
-/// A batch's histories as attention needs them, projected once per user so that per target
-/// only dot products remain: logit(t, k) = query(m_t)·p_k / √C = m_t·(W p_k) / √C + b·p_k / √C.
-#[derive(Debug, Clone)]
-struct ProjectedHistory {
-    /// `[B, H, movie_dim]`: W p_k / √C.
-    keys: Tensor<3>,
-    /// `[B, 1, H]`: b·p_k / √C, plus a large negative number at padding.
-    logit_bias: Tensor<3>,
-    /// `[B, H, hidden]` and `[B, H, movie_dim]`: the value projections (linear, no bias, so they
-    /// commute with the attention weighting).
-    to_hidden: Tensor<3>,
-    to_interaction: Tensor<3>,
-}
-
-impl TargetAttention {
-    /// `positions` `[B, H, C]`, `mask` `[B, 1, H]` (1 = real rating).
-    fn project(&self, positions: Tensor<3>, mask: Tensor<3>) -> ProjectedHistory {
-        let [b, h, c] = positions.dims();
-        let scale = (c as f64).sqrt();
-        let flat = positions.clone().reshape([b * h, c]);
-        let w = self.query.weight.val(); // [movie_dim, C]
-        let [d, _] = w.dims();
-        let keys = flat.clone().matmul(w.transpose()).reshape([b, h, d]) / scale;
-        let padding = (mask - 1.0) * 1e4;
-        let logit_bias = match &self.query.bias {
-            Some(bias) => {
-                flat.matmul(bias.val().reshape([c, 1])).reshape([b, 1, h]) / scale + padding
-            }
-            None => padding,
-        };
-        ProjectedHistory {
-            keys,
-            logit_bias,
-            to_hidden: self.to_hidden.forward(positions.clone()),
-            to_interaction: self.interaction.forward(positions),
-        }
-    }
-}
-
 impl BiasPath {
     /// `ratings`, `mask`, `history_bias`: `[B, H]`, `count` (real ratings): `[B, 1]` → `[B, 1]`.
     fn user_bias(
@@ -327,18 +255,16 @@ pub struct MovieCnn {
     head_out: Linear,
     interaction: Linear,
     dropout: Dropout,
-    attention: Option<TargetAttention>,
     bias_path: Option<BiasPath>,
     history_gate: Option<HistoryGate>,
     rank_head: Option<RankHead>,
 }
 
-/// A batch of encoded users: the pooled vector and, with attention, the projected history.
+/// A batch of encoded users: the pooled vector and, with the bias path, each user's bias.
 #[derive(Debug, Clone)]
 pub struct UserEncoding {
     /// `[B, user_dim]`
     pub pooled: Tensor<2>,
-    history: Option<ProjectedHistory>,
     /// `[B, 1]`: the user's bias, with the bias path.
     bias: Option<Tensor<2>>,
 }
@@ -346,17 +272,10 @@ pub struct UserEncoding {
 impl UserEncoding {
     /// Joins the encodings of consecutive groups of users (each group padded to its own longest
     /// history) into one batch, in order.
-    ///
-    /// # Panics
-    /// With attention (its per-position tensors differ in length between groups) or no parts.
     pub fn cat(mut parts: Vec<UserEncoding>) -> UserEncoding {
         if parts.len() == 1 {
             return parts.remove(0);
         }
-        assert!(
-            parts.iter().all(|p| p.history.is_none()),
-            "attention encodings cannot be joined"
-        );
         let bias = parts
             .iter()
             .map(|p| p.bias.clone())
@@ -364,7 +283,6 @@ impl UserEncoding {
             .map(|b| Tensor::cat(b, 0));
         UserEncoding {
             pooled: Tensor::cat(parts.into_iter().map(|p| p.pooled).collect(), 0),
-            history: None,
             bias,
         }
     }
@@ -451,10 +369,6 @@ impl MovieCnn {
         }
         UserEncoding {
             pooled: self.dropout.forward(pooled),
-            history: self
-                .attention
-                .as_ref()
-                .map(|att| att.project(x.swap_dims(1, 2), mask)),
             bias,
         }
     }
@@ -484,20 +398,11 @@ impl MovieCnn {
             .head_user
             .forward(users.pooled.clone())
             .reshape([b, 1, hd]);
-        let mut pre_hidden = user_hidden + movie_hidden;
-        let mut interaction = self
+        let pre_hidden = user_hidden + movie_hidden;
+        let interaction = self
             .interaction
             .forward(users.pooled.clone())
             .reshape([b, 1, d]);
-        if let Some(history) = &users.history {
-            let logits = movie_vecs
-                .clone()
-                .matmul(history.keys.clone().swap_dims(1, 2))
-                + history.logit_bias.clone(); // [B, T, H]
-            let weights = burn::tensor::activation::softmax(logits, 2);
-            pre_hidden = pre_hidden + weights.clone().matmul(history.to_hidden.clone());
-            interaction = interaction + weights.matmul(history.to_interaction.clone());
-        }
         let hidden = self.dropout.forward(relu(pre_hidden));
         let out = self.head_out.forward(hidden).reshape([b, t]);
         let mut out = out + (interaction * movie_vecs).sum_dim(2).reshape([b, t]);

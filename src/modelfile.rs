@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{Movie, Movies};
 use crate::encode::Encoder;
+use crate::metrics::Metrics;
 use crate::model::{ModelConfig, MovieCnn};
 
 pub const MAGIC: &[u8; 8] = b"MOVIEREC";
@@ -66,13 +67,6 @@ pub struct CatalogEntry {
     pub mean_rating: f32,
     /// Shannon entropy (bits) of its training ratings, for the "worth rating" start list.
     pub rating_entropy: f32,
-}
-
-/// Test (and validation) figures of the training run.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Metrics {
-    pub mae: f64,
-    pub rmse: f64,
 }
 
 /// Where the model came from.

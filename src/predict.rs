@@ -37,12 +37,12 @@ pub fn histories(ratings: &[Rating], movies: &Movies) -> BTreeMap<u32, History> 
 /// (history oldest first, target movies): one user's request.
 pub type Query<'a> = (&'a [(usize, f32)], &'a [usize]);
 
-/// Everything needed to score: the network, its catalog table, the encoder, the rating offset.
+/// Everything needed to score: the network, its catalog table, the encoder, the training mean rating (the network predicts deviations from it).
 pub struct Scorer<'a> {
     pub model: &'a MovieCnn,
     pub table: &'a MovieTable,
     pub encoder: &'a Encoder,
-    pub offset: f32,
+    pub mean_rating: f32,
     pub device: &'a Device,
 }
 
@@ -119,13 +119,13 @@ pub fn predict_many(scorer: &Scorer, queries: &[Query]) -> Vec<Vec<f32>> {
         model,
         table,
         encoder,
-        offset,
+        mean_rating,
         device,
     } = *scorer;
     const USERS_PER_BATCH: usize = 64;
     const TARGETS_PER_ROW: usize = 512;
     // Split long target lists into rows so one batch stays small.
-    let mut rows: Vec<(usize, usize, &[usize])> = Vec::new(); // (query, offset in its targets, slice)
+    let mut rows: Vec<(usize, usize, &[usize])> = Vec::new(); // (query, first position in its targets, slice)
     for (q, (_, targets)) in queries.iter().enumerate() {
         for (c, chunk) in targets.chunks(TARGETS_PER_ROW).enumerate() {
             rows.push((q, c * TARGETS_PER_ROW, chunk));
@@ -156,7 +156,7 @@ pub fn predict_many(scorer: &Scorer, queries: &[Query]) -> Vec<Vec<f32>> {
             .expect("f32 scores");
         for (row, (q, start, slice)) in batch.iter().enumerate() {
             for j in 0..slice.len() {
-                out[*q][start + j] = scores[row * t + j] + offset;
+                out[*q][start + j] = scores[row * t + j] + mean_rating;
             }
         }
     }
@@ -234,7 +234,7 @@ pub fn score_movies(
             out.push(CatalogScores {
                 ratings: ratings[row * t..(row + 1) * t]
                     .iter()
-                    .map(|p| clip_rating(p + scorer.offset))
+                    .map(|p| clip_rating(p + scorer.mean_rating))
                     .collect(),
                 rank: rank.as_ref().map(|r| r[row * t..(row + 1) * t].to_vec()),
             });
@@ -324,7 +324,7 @@ impl Recommender {
             model: &self.model,
             table: &self.table,
             encoder: &self.header.encoder,
-            offset: self.header.rating_offset,
+            mean_rating: self.header.rating_offset,
             device: &self.device,
         }
     }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-use crate::modelfile::Metrics;
+use crate::metrics::Metrics;
 use crate::predict::Recommender;
 use crate::recommend::{RecommendOptions, VisitorRating};
 

@@ -118,12 +118,10 @@ fn training_examples_never_contain_their_targets() {
         ..EncoderConfig::default()
     });
     let by_user = histories(&train, &movies);
-    let longest = by_user.values().map(|h| h.len()).max().unwrap();
-    for (targets_per_example, short, cap) in [(1, 0.0, 0), (16, 0.5, 0), (16, 0.0, 5)] {
+    for (targets_per_example, short) in [(1, 0.0), (16, 0.5), (16, 0.0)] {
         let mut cfg = common::tiny_config(1);
         cfg.targets_per_example = targets_per_example;
         cfg.short_history_prob = short;
-        cfg.max_examples_per_user = cap;
         let examples = make_examples(&by_user, &encoder, &cfg, &mut ChaCha8Rng::seed_from_u64(3));
         let mut seen_targets: BTreeMap<usize, usize> = BTreeMap::new();
         let mut short_ones = 0;
@@ -137,12 +135,7 @@ fn training_examples_never_contain_their_targets() {
                 .map(|(x, _)| *x)
                 .collect();
             assert!(!context.is_empty());
-            let largest_group = if cap > 0 {
-                targets_per_example.max(longest.div_ceil(cap))
-            } else {
-                targets_per_example
-            };
-            assert!(e.targets.len() <= largest_group);
+            assert!(e.targets.len() <= targets_per_example);
             for (m, _) in &e.targets {
                 assert!(
                     !context.contains(&(*m as i64)),
@@ -161,18 +154,6 @@ fn training_examples_never_contain_their_targets() {
             assert!(
                 short_ones > examples.len() / 4,
                 "short histories are trained on"
-            );
-        }
-        if cap > 0 {
-            assert!(
-                examples.len() <= cap * by_user.len(),
-                "at most {cap} per user"
-            );
-            assert!(
-                examples
-                    .iter()
-                    .any(|e| e.targets.len() > targets_per_example),
-                "heavy raters get larger groups"
             );
         }
     }
@@ -214,21 +195,13 @@ fn short_histories_can_be_a_newcomers_first_ratings_of_log_uniform_length() {
 }
 
 #[test]
-fn model_shapes_with_and_without_attention_bias_path_and_history_gate() {
+fn model_shapes_with_and_without_bias_path_and_history_gate() {
     let (_, train, encoder) = real_encoder(EncoderConfig::default());
     let _ = train;
     let device = movierec::device();
-    for (attention, bias_path, history_gate) in [
-        (false, false, false),
-        (true, false, false),
-        (false, true, false),
-        (true, true, false),
-        (false, true, true),
-        (true, false, true),
-    ] {
+    for (bias_path, history_gate) in [(false, false), (true, false), (false, true), (true, true)] {
         // The gate counts real ratings only, so the padding checks below cover it too.
         let cfg = movierec::model::ModelConfig {
-            attention,
             bias_path,
             history_gate,
             ..common::tiny_config(1).model.sized_for(&encoder)
@@ -257,7 +230,7 @@ fn model_shapes_with_and_without_attention_bias_path_and_history_gate() {
         assert!(v.iter().all(|x| x.is_finite()));
 
         // `b` padded to `a`'s length in the batch scores exactly as `b` alone: padding is
-        // masked out of the pooling and (with attention) gets no attention weight.
+        // masked out of the pooling.
         let (m, r, mask) = user_tensors(&[&b], &device);
         let alone = model.encode_users(&table, m, r, mask);
         let targets: Tensor<2, Int> =
@@ -267,24 +240,22 @@ fn model_shapes_with_and_without_attention_bias_path_and_history_gate() {
             .try_into_vec_as()
             .unwrap();
         for (x, y) in alone_scores.iter().zip(&v[3..]) {
-            assert!((x - y).abs() < 1e-5, "attention {attention}: {x} vs {y}");
+            assert!((x - y).abs() < 1e-5, "bias path {bias_path}: {x} vs {y}");
         }
 
         // Training encodes short and long histories as separate groups and joins them: the
         // joined batch scores as the batch encoded at once.
-        if !attention {
-            let (m, r, mask) = user_tensors(&[&a], &device);
-            let first = model.encode_users(&table, m, r, mask);
-            let joined = movierec::model::UserEncoding::cat(vec![first, alone]);
-            let targets: Tensor<2, Int> =
-                Tensor::from_data(TensorData::new(vec![0i64, 1, 2, 3, 4, 5], [2, 3]), &device);
-            let joined: Vec<f32> = model
-                .score(&table, &joined, targets)
-                .try_into_vec_as()
-                .unwrap();
-            for (x, y) in joined.iter().zip(&v) {
-                assert!((x - y).abs() < 1e-5, "bias path {bias_path}: {x} vs {y}");
-            }
+        let (m, r, mask) = user_tensors(&[&a], &device);
+        let first = model.encode_users(&table, m, r, mask);
+        let joined = movierec::model::UserEncoding::cat(vec![first, alone]);
+        let targets: Tensor<2, Int> =
+            Tensor::from_data(TensorData::new(vec![0i64, 1, 2, 3, 4, 5], [2, 3]), &device);
+        let joined: Vec<f32> = model
+            .score(&table, &joined, targets)
+            .try_into_vec_as()
+            .unwrap();
+        for (x, y) in joined.iter().zip(&v) {
+            assert!((x - y).abs() < 1e-5, "bias path {bias_path}: {x} vs {y}");
         }
     }
 }

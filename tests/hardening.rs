@@ -114,7 +114,9 @@ fn param_count_is_what_init_builds() {
     configs[2].vocab_size = 50;
     configs[2].n_movies = 10;
     configs.push(ModelConfig {
-        attention: true,
+        bias_path: false,
+        history_gate: false,
+        rank_dim: 0,
         ..configs[2].clone()
     });
     for c in configs {

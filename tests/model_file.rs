@@ -6,9 +6,8 @@ mod common;
 use movierec::data::DataDir;
 use movierec::experiment::catalog;
 use movierec::experiment::{Fitted, fit};
-use movierec::modelfile::{
-    self, FORMAT_VERSION, MAGIC, Metrics, ModelFileError, ModelHeader, TrainingInfo,
-};
+use movierec::metrics::Metrics;
+use movierec::modelfile::{self, FORMAT_VERSION, MAGIC, ModelFileError, ModelHeader, TrainingInfo};
 use movierec::predict::Recommender;
 use movierec::train::Quiet;
 

@@ -24,8 +24,7 @@ pub struct Example {
 }
 
 /// One epoch's examples: each user's ratings are shuffled and cut into groups of
-/// `targets_per_example` targets (larger groups where `max_examples_per_user` caps their
-/// number); each group's history is the user's other ratings, oldest first (or, with
+/// `targets_per_example` targets; each group's history is the user's other ratings, oldest first (or, with
 /// `newcomer_history_prob`, the earliest few of them; with `short_history_prob`, a few random
 /// ones).
 pub fn make_examples(
@@ -41,11 +40,7 @@ pub fn make_examples(
         }
         let mut order: Vec<usize> = (0..history.len()).collect();
         order.shuffle(rng);
-        let mut group_size = cfg.targets_per_example.max(1);
-        if cfg.max_examples_per_user > 0 {
-            group_size = group_size.max(history.len().div_ceil(cfg.max_examples_per_user));
-        }
-        for group in order.chunks(group_size) {
+        for group in order.chunks(cfg.targets_per_example) {
             // Keep at least one rating as context.
             let group = if group.len() == history.len() {
                 &group[..group.len() - 1]
@@ -73,38 +68,6 @@ pub fn make_examples(
                 targets: group.iter().map(|&k| history[k]).collect(),
             });
         }
-    }
-    out.shuffle(rng);
-    out
-}
-
-/// With `max_examples_per_user`, group sizes vary widely (32 to hundreds of targets), so batches
-/// are cut differently: about `batch_size × targets_per_example` targets each, made of examples
-/// with similar numbers of targets, in random order. Similar sizes because a batch is padded to
-/// its largest group (and scoring a padded target costs as much as a real one); a target budget
-/// rather than an example count so that every rating weighs the same in an epoch whether it
-/// belongs to a light or a heavy rater's group.
-fn batches_by_targets<'a>(
-    examples: &'a [Example],
-    cfg: &TrainConfig,
-    rng: &mut ChaCha8Rng,
-) -> Vec<Vec<&'a Example>> {
-    let budget = cfg.batch_size.max(1) * cfg.targets_per_example.max(1);
-    let mut by_size: Vec<&Example> = examples.iter().collect(); // already shuffled
-    by_size.sort_by_key(|e| e.targets.len()); // stable: random order within a size
-    let mut out: Vec<Vec<&Example>> = Vec::new();
-    let mut current: Vec<&Example> = Vec::new();
-    let mut targets = 0;
-    for e in by_size {
-        current.push(e);
-        targets += e.targets.len();
-        if targets >= budget {
-            out.push(std::mem::take(&mut current));
-            targets = 0;
-        }
-    }
-    if !current.is_empty() {
-        out.push(current);
     }
     out.shuffle(rng);
     out
@@ -177,19 +140,13 @@ impl<'a> StepBatch<'a> {
     pub(super) fn new(
         examples: &'a [&'a Example],
         n_movies: usize,
-        offset: f32,
-        cfg: &TrainConfig,
+        mean_rating: f32,
         device: &Device,
     ) -> Self {
         let (rows, mut contexts, target_rows) = batch_catalog(examples, n_movies);
         let n_rows = rows.len();
         let lengths: Vec<usize> = contexts.iter().map(UserSequence::len).collect();
-        // Attention's per-position tensors cannot be joined across history lengths.
-        let split = if cfg.model.attention {
-            examples.len()
-        } else {
-            cheapest_split(&lengths)
-        };
+        let split = cheapest_split(&lengths);
         let t = examples.iter().map(|e| e.targets.len()).max().unwrap_or(1);
         let mut targets = vec![0i64; examples.len() * t];
         let mut truth = vec![0f32; examples.len() * t];
@@ -197,7 +154,7 @@ impl<'a> StepBatch<'a> {
         for (row, (e, movie_rows)) in examples.iter().zip(&target_rows).enumerate() {
             for (j, (&(_, r), &m)) in e.targets.iter().zip(movie_rows).enumerate() {
                 targets[row * t + j] = m;
-                truth[row * t + j] = r - offset;
+                truth[row * t + j] = r - mean_rating;
                 weight[row * t + j] = 1.0;
             }
         }
@@ -216,18 +173,13 @@ impl<'a> StepBatch<'a> {
     }
 }
 
-/// One epoch's batches: `batch_size` examples each, or target budgets with the per-user cap.
+/// One epoch's batches of `batch_size` examples (already shuffled).
 pub(super) fn epoch_batches<'a>(
     examples: &'a [Example],
     cfg: &TrainConfig,
-    rng: &mut ChaCha8Rng,
 ) -> Vec<Vec<&'a Example>> {
-    if cfg.max_examples_per_user > 0 {
-        batches_by_targets(examples, cfg, rng)
-    } else {
-        examples
-            .chunks(cfg.batch_size.max(1))
-            .map(|c| c.iter().collect())
-            .collect()
-    }
+    examples
+        .chunks(cfg.batch_size)
+        .map(|c| c.iter().collect())
+        .collect()
 }

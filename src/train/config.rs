@@ -22,18 +22,11 @@ pub struct TrainConfig {
     pub model: ModelConfig,
     pub encoder: EncoderConfig,
     pub optimizer: OptimizerConfig,
-    /// Examples (user histories) per step (with `max_examples_per_user`: about
-    /// `batch_size × targets_per_example` targets per step).
+    /// Examples (user histories) per step.
     pub batch_size: usize,
     /// Ratings predicted from each history. 1 = one example per rating (the paper's setup);
     /// more amortises one history encoding over several targets.
     pub targets_per_example: usize,
-    /// At most this many examples per user per epoch (0 = no cap): a heavy rater's ratings are
-    /// then cut into fewer, larger target groups, so an epoch costs users × history rather than
-    /// ratings × history. With 5, each group is at least a fifth of the user's ratings and the
-    /// history the rest — the shape of an 80/20 split.
-    #[serde(default)]
-    pub max_examples_per_user: usize,
     pub epochs: usize,
     /// Stop after this many epochs without a better validation RMSE (0 = never stop early).
     pub patience: usize,
@@ -75,7 +68,6 @@ impl TrainConfig {
             },
             batch_size: 32,
             targets_per_example: 1,
-            max_examples_per_user: 0,
             epochs: 100,
             patience: 0,
             lr_decay: 1.0,
@@ -111,7 +103,6 @@ impl TrainConfig {
             },
             batch_size: 32,
             targets_per_example: 32,
-            max_examples_per_user: 0,
             epochs: 13,
             patience: 4,
             lr_decay: 0.9,

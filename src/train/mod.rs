@@ -20,9 +20,9 @@ use serde::{Deserialize, Serialize};
 use crate::average::WeightAverage;
 use crate::data::{Movies, Rating};
 use crate::encode::{Encoder, UserSequence};
+use crate::metrics::Metrics;
 use crate::metrics::metrics;
 use crate::model::{MovieCnn, UserEncoding};
-use crate::modelfile::Metrics;
 use crate::predict::{
     History, Scorer, histories, history_bag, predict_ratings, token_tensor, user_tensors,
 };
@@ -158,7 +158,7 @@ struct Validation<'a> {
     movies: &'a Movies,
     encoder: &'a Encoder,
     tokens: Tensor<2, Int>,
-    offset: f32,
+    mean_rating: f32,
     device: &'a Device,
 }
 
@@ -169,7 +169,7 @@ impl Validation<'_> {
             model,
             table: &table,
             encoder: self.encoder,
-            offset: self.offset,
+            mean_rating: self.mean_rating,
             device: self.device,
         };
         let predicted = predict_ratings(&scorer, self.by_user, self.ratings, self.movies);
@@ -192,7 +192,7 @@ pub fn train(
     device.seed(cfg.seed);
     let ad = device.clone().autodiff();
     let mut model = cfg.model.sized_for(encoder).init(&ad);
-    let offset = crate::baselines::global_mean(fit);
+    let mean_rating = crate::baselines::global_mean(fit);
     let by_user = histories(fit, movies);
     let tokens_ad = token_tensor(encoder, &ad);
     let judge = Validation {
@@ -201,7 +201,7 @@ pub fn train(
         movies,
         encoder,
         tokens: token_tensor(encoder, device),
-        offset,
+        mean_rating,
         device,
     };
     let (mut optimizer, mut lr) = optimizer(&cfg.optimizer);
@@ -212,12 +212,12 @@ pub fn train(
     for epoch in 1..=cfg.epochs {
         let started = Instant::now();
         let examples = make_examples(&by_user, encoder, cfg, &mut rng);
-        let batches = epoch_batches(&examples, cfg, &mut rng);
+        let batches = epoch_batches(&examples, cfg);
         progress.start_epoch(epoch, batches.len());
         let (mut loss_sum, mut loss_n) = (0.0f64, 0usize);
         for mut examples in batches {
             examples.sort_by_key(|e| e.context.len());
-            let batch = StepBatch::new(&examples, encoder.n_movies(), offset, cfg, &ad);
+            let batch = StepBatch::new(&examples, encoder.n_movies(), mean_rating, &ad);
             let (loss, mse) = model.step_loss(&tokens_ad, &batch, cfg, &ad);
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optimizer.step(lr, model, grads);
