@@ -70,6 +70,8 @@ pub struct TrainOutcome {
     pub best_epoch: usize,
     pub validation: Metrics,
     pub samples_per_second: f64,
+    /// The training ratings' mean: the network predicts deviations from it.
+    pub mean_rating: f32,
 }
 
 /// Receives progress; the CLI shows a bar, tests pass [`Quiet`].
@@ -258,5 +260,6 @@ pub fn train(
         best_epoch,
         validation,
         samples_per_second: samples as f64 / busy.max(1e-9),
+        mean_rating,
     }
 }

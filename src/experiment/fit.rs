@@ -1,0 +1,127 @@
+//! The one training sequence every experiment, test and benchmark uses: carve out validation,
+//! build the encoder, train, choose the list's rating weight on validation.
+
+use std::collections::HashMap;
+
+use super::catalog;
+use crate::bounds::ConfigError;
+use crate::data::{DataDir, Movies, Rating};
+use crate::encode::Encoder;
+use crate::metrics::Metrics;
+use crate::modelfile::{ModelHeader, TrainingInfo};
+use crate::predict::{Scorer, histories, token_tensor};
+use crate::ranking;
+use crate::split::{Split, validation_split};
+use crate::train::{Progress, TrainConfig, TrainOutcome, train};
+
+/// A trained model with what it was trained from.
+pub struct Fitted {
+    /// Training ratings split into the part learned from and the validation carve-out.
+    pub carve: Split,
+    pub encoder: Encoder,
+    pub outcome: TrainOutcome,
+    /// How much the predicted rating counts beside the rank logit in a list (chosen on the
+    /// validation carve-out's NDCG@10); `None` without a rank head.
+    pub rating_weight: Option<f32>,
+    /// The validation carve-out's NDCG@10 with that weight.
+    pub validation_ndcg: Option<f64>,
+}
+
+/// Where a fitted model came from, for its file header.
+pub(super) struct Provenance<'a> {
+    pub data: &'a DataDir,
+    pub split: String,
+    pub descriptions: bool,
+    /// All training ratings (fit + validation carve-out): the catalog's counts come from them.
+    pub train: &'a [Rating],
+    pub test: Option<Metrics>,
+    pub seconds: f64,
+}
+
+impl Fitted {
+    /// The model file header describing this fit; `run` and `eval_new_users` describe theirs alike.
+    pub(super) fn header(&self, config: &TrainConfig, movies: &Movies, from: Provenance) -> ModelHeader {
+        ModelHeader {
+            model: config.model.sized_for(&self.encoder),
+            rating_weight: self.rating_weight,
+            encoder: self.encoder.clone(),
+            rating_offset: self.outcome.mean_rating,
+            catalog: catalog(movies, from.train),
+            training: TrainingInfo {
+                data: from.data.root.display().to_string(),
+                split: from.split,
+                preset: config.preset.clone(),
+                seed: config.seed,
+                descriptions: from.descriptions,
+                epochs_run: self.outcome.log.len(),
+                best_epoch: self.outcome.best_epoch,
+                validation: self.outcome.validation,
+                test: from.test,
+                train_ratings: from.train.len(),
+                seconds: from.seconds,
+                crate_version: env!("CARGO_PKG_VERSION").into(),
+            },
+        }
+    }
+}
+
+/// Carves validation out of `train`, builds the encoder on the rest and trains: the one
+/// sequence every experiment, test and benchmark uses.
+pub fn fit(
+    movies: &Movies,
+    train_ratings: &[Rating],
+    config: &TrainConfig,
+    descriptions: Option<&HashMap<u32, String>>,
+    device: &burn::tensor::Device,
+    progress: &mut dyn Progress,
+) -> Result<Fitted, ConfigError> {
+    config.check()?;
+    let carve = validation_split(train_ratings, config.validation_fraction, config.seed);
+    let encoder = Encoder::build(config.encoder.clone(), movies, &carve.train, descriptions);
+    let mut outcome = train(
+        movies,
+        &carve.train,
+        &carve.test,
+        &encoder,
+        config,
+        device,
+        progress,
+    );
+    // Everything after training scores the weights as the model file will hold them.
+    outcome.model = crate::modelfile::to_stored_precision(outcome.model);
+    let chosen = choose_rating_weight(&outcome, &encoder, &carve, movies, device);
+    Ok(Fitted {
+        carve,
+        encoder,
+        outcome,
+        rating_weight: chosen.map(|c| c.0),
+        validation_ndcg: chosen.map(|c| c.1),
+    })
+}
+
+/// The list's rating weight with the best NDCG@10 on the validation carve-out, and that NDCG
+/// (`None` without a rank head).
+fn choose_rating_weight(
+    outcome: &TrainOutcome,
+    encoder: &Encoder,
+    carve: &Split,
+    movies: &Movies,
+    device: &burn::tensor::Device,
+) -> Option<(f32, f64)> {
+    let model = &outcome.model;
+    if !model.has_rank_head() {
+        return None;
+    }
+    let context = histories(&carve.train, movies);
+    let cases = ranking::cases(&context, &carve.test, movies);
+    let table = model.movie_table(token_tensor(encoder, device));
+    let scorer = Scorer {
+        model,
+        table: &table,
+        encoder,
+        mean_rating: outcome.mean_rating,
+        device,
+    };
+    let scores = ranking::cnn_scores(&scorer, &cases);
+    ranking::choose_rating_weight(&scores, &cases, &ranking::popularity(&carve.train, movies))
+}
