@@ -63,6 +63,64 @@ fn movie_words(title: &str, description: Option<&str>) -> Vec<String> {
     out
 }
 
+/// Token strings in id order, starting with the two reserved ones.
+struct VocabBuilder {
+    tokens: Vec<String>,
+    ids: HashMap<String, u32>,
+}
+
+impl Default for VocabBuilder {
+    fn default() -> Self {
+        let tokens = vec!["<pad>".to_string(), "<rare-movie>".to_string()];
+        let ids = tokens.iter().cloned().zip(0..).collect();
+        Self { tokens, ids }
+    }
+}
+
+impl VocabBuilder {
+    /// The token's id, added at the end if new.
+    fn add(&mut self, token: String) -> u32 {
+        if let Some(&id) = self.ids.get(&token) {
+            return id;
+        }
+        let id = self.tokens.len() as u32;
+        self.ids.insert(token.clone(), id);
+        self.tokens.push(token);
+        id
+    }
+
+    fn get(&self, token: &str) -> Option<u32> {
+        self.ids.get(token).copied()
+    }
+}
+
+/// Training ratings per catalog movie, by dense index.
+fn ratings_per_movie(movies: &Movies, train: &[Rating]) -> Vec<usize> {
+    let mut counts = vec![0usize; movies.len()];
+    for i in train.iter().filter_map(|r| movies.index_of(r.movie)) {
+        counts[i] += 1;
+    }
+    counts
+}
+
+/// Words in at least `min_movies` movies' texts, sorted.
+fn frequent_words(texts: &[Vec<String>], min_movies: usize) -> Vec<&str> {
+    let mut document_freq: HashMap<&str, usize> = HashMap::new();
+    for t in texts {
+        let unique: HashSet<&str> = t.iter().map(String::as_str).collect();
+        for w in unique {
+            *document_freq.entry(w).or_default() += 1;
+        }
+    }
+    let mut frequent: Vec<&str> = document_freq
+        .into_iter()
+        .filter(|(_, n)| *n >= min_movies)
+        .map(|(w, _)| w)
+        .collect();
+    frequent.sort_unstable();
+    frequent
+}
+
 impl Encoder {
     /// Builds the vocabulary from the catalog (text is not rating data, so all movies may
     /// contribute words) and gives an id token to movies rated in `train`.
@@ -82,73 +140,44 @@ impl Encoder {
                 )
             })
             .collect();
-
-        let mut vocab = vec!["<pad>".to_string(), "<rare-movie>".to_string()];
-        let mut ids: HashMap<String, u32> = HashMap::new();
-        let mut add = |token: String, vocab: &mut Vec<String>| -> u32 {
-            *ids.entry(token.clone()).or_insert_with(|| {
-                vocab.push(token);
-                (vocab.len() - 1) as u32
-            })
-        };
-
-        let mut counts = vec![0usize; movies.len()];
-        for r in train {
-            if let Some(i) = movies.index_of(r.movie) {
-                counts[i] += 1;
-            }
-        }
-        let mut movie_id_token = vec![RARE_MOVIE; movies.len()];
-        for (i, m) in movies.list.iter().enumerate() {
-            if counts[i] >= config.min_movie_ratings.max(1) {
-                movie_id_token[i] = add(format!("movie:{}", m.id), &mut vocab);
-            }
-        }
-        for m in &movies.list {
-            for g in &m.genres {
-                add(format!("genre:{g}"), &mut vocab);
-            }
-        }
-        let mut document_freq: HashMap<&str, usize> = HashMap::new();
-        for t in &texts {
-            let unique: HashSet<&str> = t.iter().map(String::as_str).collect();
-            for w in unique {
-                *document_freq.entry(w).or_default() += 1;
-            }
-        }
-        let mut frequent: Vec<&str> = document_freq
+        // Ids in a fixed order (movies, genres, words sorted), so the same data gives the same
+        // vocabulary.
+        let mut vocab = VocabBuilder::default();
+        let min_ratings = config.min_movie_ratings.max(1);
+        let movie_id_token: Vec<u32> = movies
+            .list
             .iter()
-            .filter(|(_, n)| **n >= config.min_word_movies)
-            .map(|(w, _)| *w)
+            .zip(ratings_per_movie(movies, train))
+            .map(|(m, n)| {
+                if n >= min_ratings {
+                    vocab.add(format!("movie:{}", m.id))
+                } else {
+                    RARE_MOVIE
+                }
+            })
             .collect();
-        frequent.sort_unstable(); // deterministic ids
-        for w in frequent {
-            add(format!("word:{w}"), &mut vocab);
+        for g in movies.list.iter().flat_map(|m| &m.genres) {
+            vocab.add(format!("genre:{g}"));
         }
-
+        for w in frequent_words(&texts, config.min_word_movies) {
+            vocab.add(format!("word:{w}"));
+        }
         let movie_tokens = movies
             .list
             .iter()
-            .enumerate()
-            .map(|(i, m)| {
-                let mut seq = vec![movie_id_token[i]];
-                seq.extend(
-                    m.genres
-                        .iter()
-                        .filter_map(|g| ids.get(&format!("genre:{g}")).copied()),
-                );
-                seq.extend(
-                    texts[i]
-                        .iter()
-                        .filter_map(|w| ids.get(&format!("word:{w}")).copied()),
-                );
+            .zip(&texts)
+            .zip(movie_id_token)
+            .map(|((m, text), id_token)| {
+                let mut seq = vec![id_token];
+                seq.extend(m.genres.iter().filter_map(|g| vocab.get(&format!("genre:{g}"))));
+                seq.extend(text.iter().filter_map(|w| vocab.get(&format!("word:{w}"))));
                 seq.resize(config.movie_tokens, PAD);
                 seq
             })
             .collect();
         Self {
             config,
-            vocab,
+            vocab: vocab.tokens,
             movie_tokens,
         }
     }
