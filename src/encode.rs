@@ -169,7 +169,11 @@ impl Encoder {
             .zip(movie_id_token)
             .map(|((m, text), id_token)| {
                 let mut seq = vec![id_token];
-                seq.extend(m.genres.iter().filter_map(|g| vocab.get(&format!("genre:{g}"))));
+                seq.extend(
+                    m.genres
+                        .iter()
+                        .filter_map(|g| vocab.get(&format!("genre:{g}"))),
+                );
                 seq.extend(text.iter().filter_map(|w| vocab.get(&format!("word:{w}"))));
                 seq.resize(config.movie_tokens, PAD);
                 seq

@@ -40,7 +40,12 @@ pub(super) struct Provenance<'a> {
 
 impl Fitted {
     /// The model file header describing this fit; `run` and `eval_new_users` describe theirs alike.
-    pub(super) fn header(&self, config: &TrainConfig, movies: &Movies, from: Provenance) -> ModelHeader {
+    pub(super) fn header(
+        &self,
+        config: &TrainConfig,
+        movies: &Movies,
+        from: Provenance,
+    ) -> ModelHeader {
         ModelHeader {
             model: config.model.sized_for(&self.encoder),
             rating_weight: self.rating_weight,

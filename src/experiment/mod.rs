@@ -21,8 +21,8 @@ use crate::split::{SplitSpec, load_split};
 use crate::train::{Progress, TrainConfig, TrainOutcome};
 
 pub use cv::{CvRow, CvTables, CvTopNRow, cross_validate};
-pub use fit::{Fitted, fit};
 use fit::Provenance;
+pub use fit::{Fitted, fit};
 pub use new_users::{NewUserRow, REVEALED, eval_new_users, split_new_users};
 
 /// Inputs of one training run.
@@ -93,7 +93,9 @@ pub fn catalog(movies: &Movies, train: &[Rating]) -> Vec<CatalogEntry> {
         .collect()
 }
 
-pub(super) fn load_descriptions(path: &Option<PathBuf>) -> Result<Option<HashMap<u32, String>>, DataError> {
+pub(super) fn load_descriptions(
+    path: &Option<PathBuf>,
+) -> Result<Option<HashMap<u32, String>>, DataError> {
     path.as_ref()
         .map(|p| parse_descriptions(&read_file(p)?, &p.display().to_string()))
         .transpose()

@@ -180,6 +180,51 @@ impl Validation<'_> {
     }
 }
 
+/// The optimiser side of training: one epoch of steps at a time.
+struct Steps {
+    optimizer: ModuleOptimizer,
+    lr: f64,
+    average: WeightAverage,
+    /// The whole catalog's tokens, on the autodiff device.
+    tokens: Tensor<2, Int>,
+    mean_rating: f32,
+    device: Device,
+}
+
+impl Steps {
+    /// Each batch: forward → loss → backward → step (and the weight average). Returns the model
+    /// and the epoch's mean training MSE over its `n` targets.
+    fn epoch(
+        &mut self,
+        mut model: MovieCnn,
+        batches: Vec<Vec<&Example>>,
+        n_movies: usize,
+        cfg: &TrainConfig,
+        progress: &mut dyn Progress,
+    ) -> (MovieCnn, f64, usize) {
+        let (mut loss_sum, mut n) = (0.0f64, 0usize);
+        for mut examples in batches {
+            examples.sort_by_key(|e| e.context.len());
+            let batch = StepBatch::new(&examples, n_movies, self.mean_rating, &self.device);
+            let (loss, mse) = model.step_loss(&self.tokens, &batch, cfg, &self.device);
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = self.optimizer.step(self.lr, model, grads);
+            if cfg.weight_average > 0.0 {
+                self.average.update(model.valid());
+            }
+            loss_sum += mse * f64::from(batch.n_targets);
+            n += batch.n_targets as usize;
+            progress.step(mse);
+        }
+        (model, loss_sum / n.max(1) as f64, n)
+    }
+
+    /// The weights an epoch is judged by: the average, or the latest without one.
+    fn judged(&self, model: &MovieCnn) -> MovieCnn {
+        self.average.get().cloned().unwrap_or_else(|| model.valid())
+    }
+}
+
 /// Trains on `fit`, choosing the epoch by RMSE on `validation` (histories come from `fit`).
 pub fn train(
     movies: &Movies,
@@ -196,7 +241,6 @@ pub fn train(
     let mut model = cfg.model.sized_for(encoder).init(&ad);
     let mean_rating = crate::baselines::global_mean(fit);
     let by_user = histories(fit, movies);
-    let tokens_ad = token_tensor(encoder, &ad);
     let judge = Validation {
         ratings: validation,
         by_user: &by_user,
@@ -206,8 +250,15 @@ pub fn train(
         mean_rating,
         device,
     };
-    let (mut optimizer, mut lr) = optimizer(&cfg.optimizer);
-    let mut average = WeightAverage::new(cfg.weight_average);
+    let (optimizer, lr) = optimizer(&cfg.optimizer);
+    let mut steps = Steps {
+        optimizer,
+        lr,
+        average: WeightAverage::new(cfg.weight_average),
+        tokens: token_tensor(encoder, &ad),
+        mean_rating,
+        device: ad,
+    };
     let mut log = Vec::new();
     let mut best: Option<(f64, usize, MovieCnn, Metrics)> = None;
     let (mut samples, mut busy) = (0usize, 0.0f64);
@@ -216,42 +267,29 @@ pub fn train(
         let examples = make_examples(&by_user, encoder, cfg, &mut rng);
         let batches = epoch_batches(&examples, cfg);
         progress.start_epoch(epoch, batches.len());
-        let (mut loss_sum, mut loss_n) = (0.0f64, 0usize);
-        for mut examples in batches {
-            examples.sort_by_key(|e| e.context.len());
-            let batch = StepBatch::new(&examples, encoder.n_movies(), mean_rating, &ad);
-            let (loss, mse) = model.step_loss(&tokens_ad, &batch, cfg, &ad);
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optimizer.step(lr, model, grads);
-            if cfg.weight_average > 0.0 {
-                average.update(model.valid());
-            }
-            loss_sum += mse * f64::from(batch.n_targets);
-            loss_n += batch.n_targets as usize;
-            progress.step(mse);
-        }
-        let train_seconds = started.elapsed().as_secs_f64();
-        samples += loss_n;
-        busy += train_seconds;
+        let (stepped, train_mse, n) =
+            steps.epoch(model, batches, encoder.n_movies(), cfg, progress);
+        model = stepped;
+        samples += n;
+        busy += started.elapsed().as_secs_f64();
 
-        let valid = average.get().cloned().unwrap_or_else(|| model.valid());
-        let m = judge.metrics(&valid);
+        let judged = steps.judged(&model);
+        let m = judge.metrics(&judged);
         let entry = EpochLog {
             epoch,
-            train_mse: loss_sum / loss_n.max(1) as f64,
+            train_mse,
             validation_rmse: m.rmse,
             validation_mae: m.mae,
             seconds: started.elapsed().as_secs_f64(),
         };
         progress.end_epoch(&entry);
         log.push(entry);
-        let improved = best.as_ref().is_none_or(|(rmse, ..)| m.rmse < *rmse);
-        if improved {
-            best = Some((m.rmse, epoch, valid, m));
+        if best.as_ref().is_none_or(|(rmse, ..)| m.rmse < *rmse) {
+            best = Some((m.rmse, epoch, judged, m));
         } else if cfg.patience > 0 && epoch - best.as_ref().map_or(0, |b| b.1) >= cfg.patience {
             break;
         }
-        lr *= cfg.lr_decay;
+        steps.lr *= cfg.lr_decay;
     }
     let (_, best_epoch, model, validation) = best.expect("at least one epoch");
     TrainOutcome {
