@@ -1,0 +1,169 @@
+//! The model's widths and switches, and the network they build.
+
+use burn::module::Param;
+use burn::nn::conv::Conv1dConfig;
+use burn::nn::{DropoutConfig, EmbeddingConfig, Initializer, LinearConfig, PaddingConfig1d};
+use burn::tensor::Device;
+use serde::{Deserialize, Serialize};
+
+use super::MovieCnn;
+use super::parts::{BiasPath, HistoryGate, RankHead};
+
+/// Width/depth knobs. Stored in the model file so loading rebuilds the same shapes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelConfig {
+    pub vocab_size: usize,
+    pub token_dim: usize,
+    pub movie_filters: usize,
+    pub movie_dim: usize,
+    /// Output channels of each user-sequence convolution, e.g. `[64, 128, 256]`.
+    pub user_filters: Vec<usize>,
+    pub kernel_size: usize,
+    pub hidden: usize,
+    pub dropout: f64,
+    /// Adds the bias path (movie bias + shrunken user deviation). Absent in older model files.
+    #[serde(default)]
+    pub bias_path: bool,
+    /// Scales the pooled user vector by `n / (n + μ)` (n ratings in the history, μ learned), so
+    /// that a one- or two-rating history moves the prediction less than a long one. Absent in
+    /// older model files.
+    #[serde(default)]
+    pub history_gate: bool,
+    /// Width of the rank head's user and movie vectors (0 = no rank head). Absent in older model
+    /// files.
+    #[serde(default)]
+    pub rank_dim: usize,
+    /// Catalog size, filled in from the encoder like `vocab_size` (the rank head has a vector per
+    /// movie). Absent in older model files.
+    #[serde(default)]
+    pub n_movies: usize,
+}
+
+impl ModelConfig {
+    /// The paper's widths: filters growing from 64 to 256, kernel 3.
+    pub fn paper(vocab_size: usize) -> Self {
+        Self {
+            vocab_size,
+            token_dim: 32,
+            movie_filters: 64,
+            movie_dim: 64,
+            user_filters: vec![64, 128, 256],
+            kernel_size: 3,
+            hidden: 128,
+            dropout: 0.0,
+            bias_path: false,
+            history_gate: false,
+            rank_dim: 0,
+            n_movies: 0,
+        }
+    }
+
+    /// These widths with the vocabulary and catalog sizes of `encoder`, the only source of both.
+    pub fn sized_for(&self, encoder: &crate::encode::Encoder) -> Self {
+        Self {
+            vocab_size: encoder.vocab.len(),
+            n_movies: encoder.n_movies(),
+            ..self.clone()
+        }
+    }
+
+    /// Channels per history position after the convolutions.
+    fn position_dim(&self) -> usize {
+        self.user_filters
+            .last()
+            .copied()
+            .unwrap_or(2 * self.movie_dim + 1)
+    }
+
+    fn user_dim(&self) -> usize {
+        2 * self.position_dim()
+    }
+
+    /// The number of parameters [`ModelConfig::init`] creates, computed without allocating: the
+    /// loader compares it with the weights a file holds before building anything.
+    pub fn param_count(&self) -> u64 {
+        let n = |x: usize| x as u64;
+        let linear = |i: usize, o: usize, bias: bool| n(i) * n(o) + if bias { n(o) } else { 0 };
+        let conv = |i: usize, o: usize| n(i) * n(o) * n(self.kernel_size) + n(o);
+        let (movie, user, r) = (self.movie_dim, self.user_dim(), self.rank_dim);
+        let mut total = n(self.vocab_size) * n(self.token_dim)
+            + conv(self.token_dim, self.movie_filters)
+            + linear(self.movie_filters + self.token_dim, movie, true)
+            + linear(user, self.hidden, true)
+            + linear(movie, self.hidden, false)
+            + linear(self.hidden, 1, true)
+            + linear(user, movie, false);
+        let mut c_in = 2 * movie + 1;
+        for &c_out in &self.user_filters {
+            total += conv(c_in, c_out);
+            c_in = c_out;
+        }
+        if self.bias_path {
+            total += linear(movie, 1, true) + 3;
+        }
+        if r > 0 {
+            total += linear(user, r, true) + 2 * linear(r, r, false) + n(self.n_movies) * n(r + 1);
+        }
+        total + u64::from(self.history_gate)
+    }
+
+    pub fn init(&self, device: &Device) -> MovieCnn {
+        let conv = |c_in, c_out| {
+            Conv1dConfig::new(c_in, c_out, self.kernel_size)
+                .with_padding(PaddingConfig1d::Same)
+                .init(device)
+        };
+        let mut user_convs = Vec::new();
+        let mut c_in = 2 * self.movie_dim + 1;
+        for &c_out in &self.user_filters {
+            user_convs.push(conv(c_in, c_out));
+            c_in = c_out;
+        }
+        MovieCnn {
+            tokens: EmbeddingConfig::new(self.vocab_size, self.token_dim)
+                .with_initializer(Initializer::Normal {
+                    mean: 0.0,
+                    std: 0.1,
+                })
+                .init(device),
+            movie_conv: conv(self.token_dim, self.movie_filters),
+            movie_out: LinearConfig::new(self.movie_filters + self.token_dim, self.movie_dim)
+                .init(device),
+            user_convs,
+            head_user: LinearConfig::new(self.user_dim(), self.hidden).init(device),
+            head_movie: LinearConfig::new(self.movie_dim, self.hidden)
+                .with_bias(false)
+                .init(device),
+            head_out: LinearConfig::new(self.hidden, 1).init(device),
+            interaction: LinearConfig::new(self.user_dim(), self.movie_dim)
+                .with_bias(false)
+                .init(device),
+            dropout: DropoutConfig::new(self.dropout).init(),
+            bias_path: self.bias_path.then(|| BiasPath {
+                movie_bias: LinearConfig::new(self.movie_dim, 1).init(device),
+                // rating scale, rating shift, raw shrinkage (softplus(15) ≈ 15 pseudo-ratings,
+                // the bias baseline's user regulariser).
+                user: Param::from_data([2.0f32, 0.0, 15.0], device),
+            }),
+            rank_head: (self.rank_dim > 0).then(|| RankHead {
+                user: LinearConfig::new(self.user_dim(), self.rank_dim).init(device),
+                rated_bag: LinearConfig::new(self.rank_dim, self.rank_dim)
+                    .with_bias(false)
+                    .init(device),
+                rating_bag: LinearConfig::new(self.rank_dim, self.rank_dim)
+                    .with_bias(false)
+                    .init(device),
+                movies: Initializer::Normal {
+                    mean: 0.0,
+                    std: 0.1,
+                }
+                .init([self.n_movies, self.rank_dim], device),
+                bias: Initializer::Zeros.init([self.n_movies], device),
+            }),
+            history_gate: self.history_gate.then(|| HistoryGate {
+                // softplus(2) ≈ 2.1 pseudo-ratings: one rating counts a third, 20 count 90%.
+                shrinkage: Param::from_data([2.0f32], device),
+            }),
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! The CNN of Kutlimuratov & Atadjanova, shared by training and the browser.
+//!
+//! * Movie tower: token embeddings (id, genres, title/description words) → 1-D convolution
+//!   (kernel 3) → max-pool over positions, joined with the id token's embedding → movie vector.
+//! * User tower: the user's most recent rated movies, each as [movie vector, movie vector × rating,
+//!   rating], through stacked 1-D convolutions (kernel 3, filters e.g. 64 → 128 → 256) with
+//!   masked mean- and max-pooling → user vector.
+//! * Head: a fully connected layer over [user, movie] (computed as two linears so the movie half
+//!   can be precomputed once per catalog) plus a user·movie interaction term → rating.
+//! * Optional bias path (not in the paper): a learned per-movie bias plus the user's shrunken
+//!   mean deviation over their history, added to the output — the classic `b_user + b_movie`
+//!   baseline as a skip connection, so the network only has to learn what biases cannot explain,
+//!   and a visitor with one or two ratings gets at least the bias model's prediction.
+//! * Optional history gate (not in the paper): the pooled user vector is scaled by n / (n + μ)
+//!   for a history of n ratings (μ learned), since pooling alone cannot tell one rating from many.
+//! * Optional rank head (not in the paper): the same user vector also scores every catalog movie
+//!   for "will this user rate it" (user projection · movie vector + movie bias), trained with a
+//!   softmax over the catalog. Ranking by predicted rating alone favours what everybody rates
+//!   highly; this head is what makes the top of the list follow the visitor's taste.
+
+mod config;
+mod parts;
+
+use burn::module::Module;
+use burn::nn::conv::Conv1d;
+use burn::nn::{Dropout, Embedding, Linear};
+use burn::tensor::activation::relu;
+use burn::tensor::{Int, Tensor};
+
+pub use config::ModelConfig;
+use parts::{BiasPath, HistoryGate, RankHead};
+
+#[derive(Module, Debug)]
+pub struct MovieCnn {
+    tokens: Embedding,
+    movie_conv: Conv1d,
+    movie_out: Linear,
+    user_convs: Vec<Conv1d>,
+    head_user: Linear,
+    head_movie: Linear,
+    head_out: Linear,
+    interaction: Linear,
+    dropout: Dropout,
+    bias_path: Option<BiasPath>,
+    history_gate: Option<HistoryGate>,
+    rank_head: Option<RankHead>,
+}
+
+/// A batch of encoded users: the pooled vector and, with the bias path, each user's bias.
+#[derive(Debug, Clone)]
+pub struct UserEncoding {
+    /// `[B, user_dim]`
+    pub pooled: Tensor<2>,
+    /// `[B, 1]`: the user's bias, with the bias path.
+    bias: Option<Tensor<2>>,
+}
+
+impl UserEncoding {
+    /// Joins the encodings of consecutive groups of users (each group padded to its own longest
+    /// history) into one batch, in order.
+    pub fn cat(mut parts: Vec<UserEncoding>) -> UserEncoding {
+        if parts.len() == 1 {
+            return parts.remove(0);
+        }
+        let bias = parts
+            .iter()
+            .map(|p| p.bias.clone())
+            .collect::<Option<Vec<_>>>()
+            .map(|b| Tensor::cat(b, 0));
+        UserEncoding {
+            pooled: Tensor::cat(parts.into_iter().map(|p| p.pooled).collect(), 0),
+            bias,
+        }
+    }
+}
+
+/// Users' whole histories as two `[B, n_movies]` rows each, scaled by 1/√n: `rated` is 1 at
+/// every rated movie, `rating` the centred rating there.
+#[derive(Debug, Clone)]
+pub struct HistoryBag {
+    pub rated: Tensor<2>,
+    pub rating: Tensor<2>,
+}
+
+/// Per-catalog tensors computed once: movie vectors and their half of the first head layer.
+#[derive(Debug, Clone)]
+pub struct MovieTable {
+    /// `[n_movies, movie_dim]`
+    pub vectors: Tensor<2>,
+    /// `[n_movies, hidden]`
+    pub hidden: Tensor<2>,
+    /// `[n_movies]`: each movie's bias, with the bias path.
+    pub bias: Option<Tensor<1>>,
+}
+
+impl MovieCnn {
+    /// Encodes every movie from its tokens `[n_movies, movie_tokens]`.
+    pub fn movie_table(&self, tokens: Tensor<2, Int>) -> MovieTable {
+        let embedded = self.tokens.forward(tokens); // [M, L, E]
+        let [m, _, e] = embedded.dims();
+        let id_token = embedded.clone().narrow(1, 0, 1).reshape([m, e]);
+        let conv = relu(self.movie_conv.forward(embedded.swap_dims(1, 2))); // [M, F, L]
+        let [_, f, _] = conv.dims();
+        let pooled = conv.max_dim(2).reshape([m, f]);
+        let vectors = self
+            .movie_out
+            .forward(Tensor::cat(vec![pooled, id_token], 1));
+        let hidden = self.head_movie.forward(vectors.clone());
+        let bias = self
+            .bias_path
+            .as_ref()
+            .map(|p| p.movie_bias.forward(vectors.clone()).reshape([m]));
+        MovieTable {
+            vectors,
+            hidden,
+            bias,
+        }
+    }
+
+    /// Encodes users from their histories: movie indices `[B, H]`, rating features `[B, H]` and
+    /// a mask `[B, H]` (1 = real rating, 0 = padding).
+    pub fn encode_users(
+        &self,
+        table: &MovieTable,
+        movies: Tensor<2, Int>,
+        ratings: Tensor<2>,
+        mask: Tensor<2>,
+    ) -> UserEncoding {
+        let [b, h] = movies.dims();
+        let [_, d] = table.vectors.dims();
+        let flat = movies.reshape([b * h]);
+        let count = mask.clone().sum_dim(1); // [B, 1]: real ratings per user
+        let bias = match (&self.bias_path, &table.bias) {
+            (Some(path), Some(movie_bias)) => {
+                let history_bias = movie_bias.clone().select(0, flat.clone()).reshape([b, h]);
+                Some(path.user_bias(ratings.clone(), mask.clone(), count.clone(), history_bias))
+            }
+            _ => None,
+        };
+        let items = table.vectors.clone().select(0, flat).reshape([b, h, d]);
+        let r = ratings.reshape([b, h, 1]);
+        let mask = mask.reshape([b, 1, h]);
+        let x = Tensor::cat(vec![items.clone(), items * r.clone(), r], 2).swap_dims(1, 2); // [B, C, H]
+        let mut x = x * mask.clone();
+        for conv in &self.user_convs {
+            x = relu(conv.forward(x)) * mask.clone();
+        }
+        let [_, c, _] = x.dims();
+        let divisor = count.clone().clamp_min(1.0).reshape([b, 1]);
+        let mean = x.clone().sum_dim(2).reshape([b, c]) / divisor;
+        let max = x.clone().max_dim(2).reshape([b, c]); // post-ReLU and masked: padding contributes 0
+        let mut pooled = Tensor::cat(vec![mean, max], 1);
+        if let Some(gate) = &self.history_gate {
+            pooled = pooled * gate.weight(count);
+        }
+        UserEncoding {
+            pooled: self.dropout.forward(pooled),
+            bias,
+        }
+    }
+
+    /// Predicted rating offsets for target movies `[B, T]` of each user `[B, user_dim]`.
+    pub fn score(
+        &self,
+        table: &MovieTable,
+        users: &UserEncoding,
+        targets: Tensor<2, Int>,
+    ) -> Tensor<2> {
+        let [b, t] = targets.dims();
+        let flat = targets.reshape([b * t]);
+        let [_, d] = table.vectors.dims();
+        let [_, hd] = table.hidden.dims();
+        let movie_vecs = table
+            .vectors
+            .clone()
+            .select(0, flat.clone())
+            .reshape([b, t, d]);
+        let movie_hidden = table
+            .hidden
+            .clone()
+            .select(0, flat.clone())
+            .reshape([b, t, hd]);
+        let user_hidden = self
+            .head_user
+            .forward(users.pooled.clone())
+            .reshape([b, 1, hd]);
+        let pre_hidden = user_hidden + movie_hidden;
+        let interaction = self
+            .interaction
+            .forward(users.pooled.clone())
+            .reshape([b, 1, d]);
+        let hidden = self.dropout.forward(relu(pre_hidden));
+        let out = self.head_out.forward(hidden).reshape([b, t]);
+        let mut out = out + (interaction * movie_vecs).sum_dim(2).reshape([b, t]);
+        if let (Some(movie_bias), Some(user_bias)) = (&table.bias, &users.bias) {
+            out = out + movie_bias.clone().select(0, flat).reshape([b, t]) + user_bias.clone();
+        }
+        out
+    }
+
+    /// Whether the model has a rank head (and so [`MovieCnn::rank_logits`] returns logits).
+    pub fn has_rank_head(&self) -> bool {
+        self.rank_head.is_some()
+    }
+
+    /// Rank-head logits `[B, n_movies]` of each user (`None` without a rank head): a softmax
+    /// over them is the probability that the user's next rating is of each movie. `bag` is each
+    /// user's whole history, see [`HistoryBag`].
+    pub fn rank_logits(&self, users: &UserEncoding, bag: &HistoryBag) -> Option<Tensor<2>> {
+        self.rank_head.as_ref().map(|head| {
+            let [m] = head.bias.val().dims();
+            let movies = head.movies.val();
+            let user = head.user.forward(users.pooled.clone())
+                + head
+                    .rated_bag
+                    .forward(bag.rated.clone().matmul(movies.clone()))
+                + head
+                    .rating_bag
+                    .forward(bag.rating.clone().matmul(movies.clone()));
+            user.matmul(movies.transpose()) + head.bias.val().reshape([1, m])
+        })
+    }
+}

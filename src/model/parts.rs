@@ -1,0 +1,62 @@
+//! The parts beyond the paper's network: the bias path, the history gate and the rank head.
+
+use burn::module::{Module, Param};
+use burn::nn::Linear;
+use burn::tensor::Tensor;
+
+/// `b_movie + b_user`, with `b_user = Σ_h (a·rating_h + c − b_movie_h) / (n + λ)` over the
+/// history: the bias baseline's closed-form user bias, differentiable and learned end to end.
+#[derive(Module, Debug)]
+pub struct BiasPath {
+    pub(super) movie_bias: Linear,
+    /// `[a, c, λ_raw]` with `λ = softplus(λ_raw)`.
+    pub(super) user: Param<Tensor<1>>,
+}
+
+/// How much a history of n ratings is trusted: `n / (n + softplus(shrinkage))`. Mean- and
+/// max-pooling forget n, so without it one rating speaks as loudly as a hundred.
+#[derive(Module, Debug)]
+pub struct HistoryGate {
+    pub(super) shrinkage: Param<Tensor<1>>,
+}
+
+impl HistoryGate {
+    /// `count` `[B, 1]` → `[B, 1]` in (0, 1).
+    pub(super) fn weight(&self, count: Tensor<2>) -> Tensor<2> {
+        let mu = burn::tensor::activation::softplus(self.shrinkage.val(), 1.0).reshape([1, 1]);
+        count.clone() / (count + mu)
+    }
+}
+
+/// "Will this user rate it" for every catalog movie: `u · v_movie + b_movie`, with the user's
+/// `u = W·user + A·Σ v_j/√n + C·Σ ρ_j v_j/√n` over *every* rated movie j (ρ_j its centred
+/// rating): the CNN reads only the latest `history_len` ratings, and the bags add what a
+/// heavy rater said earlier, as in Koren's asymmetric SVD, with the movie vectors tied.
+#[derive(Module, Debug)]
+pub struct RankHead {
+    pub(super) user: Linear,
+    pub(super) rated_bag: Linear,
+    pub(super) rating_bag: Linear,
+    /// `[n_movies, rank_dim]`
+    pub(super) movies: Param<Tensor<2>>,
+    /// `[n_movies]`: how likely anyone is to rate the movie (its popularity, learned).
+    pub(super) bias: Param<Tensor<1>>,
+}
+
+impl BiasPath {
+    /// `ratings`, `mask`, `history_bias`: `[B, H]`, `count` (real ratings): `[B, 1]` → `[B, 1]`.
+    pub(super) fn user_bias(
+        &self,
+        ratings: Tensor<2>,
+        mask: Tensor<2>,
+        count: Tensor<2>,
+        history_bias: Tensor<2>,
+    ) -> Tensor<2> {
+        let p = self.user.val();
+        let scale = p.clone().narrow(0, 0, 1).reshape([1, 1]);
+        let shift = p.clone().narrow(0, 1, 1).reshape([1, 1]);
+        let shrinkage = burn::tensor::activation::softplus(p.narrow(0, 2, 1), 1.0).reshape([1, 1]);
+        let deviation = (ratings * scale + shift - history_bias) * mask;
+        deviation.sum_dim(1) / (count + shrinkage)
+    }
+}
