@@ -2,6 +2,8 @@
 //! PROPTEST_CASES to run longer): MovieLens lines, model-file headers, and visitor JSON. Every
 //! input either parses or gets an error — never a panic, an allocation abort or a hang.
 
+mod common;
+
 use movierec::data::{Movies, parse_genres, parse_items, parse_ratings};
 use movierec::modelfile::MAGIC;
 use movierec::predict::Recommender;
@@ -12,9 +14,7 @@ use std::sync::OnceLock;
 
 fn demo_bytes() -> &'static [u8] {
     static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
-    BYTES.get_or_init(|| {
-        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/www/model.movierec")).unwrap()
-    })
+    BYTES.get_or_init(common::demo_model_bytes)
 }
 
 fn demo() -> &'static Recommender {
@@ -51,23 +51,6 @@ fn line(sep: &'static str) -> impl Strategy<Value = String> {
 
 fn text(sep: &'static str) -> impl Strategy<Value = Vec<u8>> {
     prop::collection::vec(line(sep), 0..6).prop_map(|l| l.join("\n").into_bytes())
-}
-
-/// Rewrites the demo model's header with `edit`, lengths and checksum recomputed.
-fn recrafted(edit: impl FnOnce(&mut Value)) -> Vec<u8> {
-    let bytes = demo_bytes();
-    let start = MAGIC.len() + 4;
-    let header_len = u64::from_le_bytes(bytes[start..start + 8].try_into().unwrap()) as usize;
-    let end = start + 8 + header_len;
-    let mut header: Value = serde_json::from_slice(&bytes[start + 8..end]).unwrap();
-    edit(&mut header);
-    let json = serde_json::to_vec(&header).unwrap();
-    let mut out = bytes[..start].to_vec();
-    out.extend((json.len() as u64).to_le_bytes());
-    out.extend(json);
-    out.extend(&bytes[end..bytes.len() - 4]);
-    out.extend(crc32fast::hash(&out).to_le_bytes());
-    out
 }
 
 /// Numbers a crafted header might hold.
@@ -149,11 +132,11 @@ proptest! {
         filters in prop::collection::vec(any::<u16>(), 0..4),
         flip in any::<prop::sample::Index>(),
     ) {
-        let crafted = recrafted(|h| {
+        let crafted = common::recrafted(demo_bytes(), |h| {
             h["model"][field] = value.clone();
         });
         let _ = Recommender::from_bytes(&crafted, movierec::device());
-        let crafted = recrafted(|h| {
+        let crafted = common::recrafted(demo_bytes(), |h| {
             h["encoder"]["config"]["history_len"] = history_len.clone();
             h["model"]["user_filters"] = json!(filters);
         });

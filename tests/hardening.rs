@@ -5,34 +5,13 @@
 mod common;
 
 use burn::module::Module;
-use movierec::experiment::fit;
 use movierec::model::ModelConfig;
-use movierec::modelfile::{self, MAGIC, ModelFileError};
+use movierec::modelfile::{self, ModelFileError};
 use movierec::predict::Recommender;
-use movierec::train::{OptimizerConfig, Quiet, TrainConfig};
+use movierec::train::{OptimizerConfig, TrainConfig};
 use serde_json::{Value, json};
 
-/// The committed demo model.
-fn demo_bytes() -> Vec<u8> {
-    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/www/model.movierec")).unwrap()
-}
-
-/// The file with its header JSON replaced by `edit(header)`, lengths and checksum recomputed:
-/// what someone who knows the format can produce.
-fn recrafted(bytes: &[u8], edit: impl FnOnce(&mut Value)) -> Vec<u8> {
-    let start = MAGIC.len() + 4;
-    let header_len = u64::from_le_bytes(bytes[start..start + 8].try_into().unwrap()) as usize;
-    let header_end = start + 8 + header_len;
-    let mut header: Value = serde_json::from_slice(&bytes[start + 8..header_end]).unwrap();
-    edit(&mut header);
-    let json = serde_json::to_vec(&header).unwrap();
-    let mut out = bytes[..start].to_vec();
-    out.extend((json.len() as u64).to_le_bytes());
-    out.extend(json);
-    out.extend(&bytes[header_end..bytes.len() - 4]);
-    out.extend(crc32fast::hash(&out).to_le_bytes());
-    out
-}
+use common::{demo_model_bytes as demo_bytes, recrafted};
 
 fn load_error(bytes: &[u8]) -> String {
     match Recommender::from_bytes(bytes, movierec::device()) {
@@ -232,15 +211,8 @@ fn the_library_checks_configs_too() {
     let movies = data.movies().unwrap();
     let ratings = movierec::data::DataDir::ratings_file(&data.path("u1.test"), &movies).unwrap();
     let cfg = with(|c| c.epochs = 0);
-    let e = fit(
-        &movies,
-        &ratings,
-        &cfg,
-        None,
-        &movierec::device(),
-        &mut Quiet,
-    )
-    .err()
-    .expect("epochs 0 must be refused");
+    let e = common::fit_quietly(&movies, &ratings, &cfg)
+        .err()
+        .expect("epochs 0 must be refused");
     assert_eq!(e.field, "epochs");
 }

@@ -4,12 +4,11 @@
 mod common;
 
 use movierec::data::DataDir;
+use movierec::experiment::Fitted;
 use movierec::experiment::catalog;
-use movierec::experiment::{Fitted, fit};
 use movierec::metrics::Metrics;
 use movierec::modelfile::{self, FORMAT_VERSION, MAGIC, ModelFileError, ModelHeader, TrainingInfo};
 use movierec::predict::Recommender;
-use movierec::train::Quiet;
 
 /// Trains the tiny model for one epoch on the ratings of the first 120 users of u1.base.
 fn tiny_model_bytes(seed: u64) -> Vec<u8> {
@@ -24,15 +23,7 @@ fn tiny_model_bytes(seed: u64) -> Vec<u8> {
     cfg.seed = seed;
     let Fitted {
         encoder, outcome, ..
-    } = fit(
-        &movies,
-        &ratings,
-        &cfg,
-        None,
-        &movierec::device(),
-        &mut Quiet,
-    )
-    .unwrap();
+    } = common::fit_quietly(&movies, &ratings, &cfg).unwrap();
     let header = ModelHeader {
         model: cfg.model.sized_for(&encoder),
         rating_weight: Some(1.0),

@@ -3,9 +3,12 @@
 
 use std::path::PathBuf;
 
-use movierec::data::DataDir;
+use movierec::bounds::ConfigError;
+use movierec::data::{DataDir, Movies, Rating};
+use movierec::experiment::{Fitted, fit};
 use movierec::model::ModelConfig;
-use movierec::train::TrainConfig;
+use movierec::modelfile::MAGIC;
+use movierec::train::{Quiet, TrainConfig};
 
 /// MovieLens 100K as published, beside the checkout (never committed: its licence forbids it).
 pub fn ml100k() -> DataDir {
@@ -33,4 +36,36 @@ pub fn tiny_config(epochs: usize) -> TrainConfig {
     cfg.encoder.movie_tokens = 8;
     cfg.epochs = epochs;
     cfg
+}
+
+/// `experiment::fit` on the default device, without progress output.
+pub fn fit_quietly(
+    movies: &Movies,
+    ratings: &[Rating],
+    cfg: &TrainConfig,
+) -> Result<Fitted, ConfigError> {
+    fit(movies, ratings, cfg, None, &movierec::device(), &mut Quiet)
+}
+
+/// The committed demo model's bytes.
+pub fn demo_model_bytes() -> Vec<u8> {
+    std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("www/model.movierec")).unwrap()
+}
+
+/// `bytes` (a model file) with its header JSON replaced by `edit(header)`, lengths and checksum
+/// recomputed: what someone who knows the format can produce.
+pub fn recrafted(bytes: &[u8], edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+    let start = MAGIC.len() + 4;
+    let header_len = u64::from_le_bytes(bytes[start..start + 8].try_into().unwrap()) as usize;
+    let header_end = start + 8 + header_len;
+    let mut header: serde_json::Value =
+        serde_json::from_slice(&bytes[start + 8..header_end]).unwrap();
+    edit(&mut header);
+    let json = serde_json::to_vec(&header).unwrap();
+    let mut out = bytes[..start].to_vec();
+    out.extend((json.len() as u64).to_le_bytes());
+    out.extend(json);
+    out.extend(&bytes[header_end..bytes.len() - 4]);
+    out.extend(crc32fast::hash(&out).to_le_bytes());
+    out
 }
