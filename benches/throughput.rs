@@ -29,7 +29,7 @@ fn main() {
         println!(
             "{name:>8} preset: {:>8.0} samples/s  ({} training ratings, batch {} × {} targets, {:.1}s for the epoch)",
             outcome.samples_per_second,
-            carve.train.len(),
+            carve.fit.len(),
             cfg.batch_size,
             cfg.targets_per_example,
             outcome.log[0].seconds

@@ -136,8 +136,8 @@ pub fn fit_ease(
     seed: u64,
 ) -> (Ease, f64) {
     let carve = crate::split::validation_split(train, validation_fraction, seed);
-    let fit_ratings = &carve.train;
-    let validation = &cases(&histories(fit_ratings, movies), &carve.test, movies);
+    let fit_ratings = &carve.fit;
+    let validation = &cases(&histories(fit_ratings, movies), &carve.validation, movies);
     let popularity = popularity(fit_ratings, movies);
     let fit_sets = rated_sets(fit_ratings, movies);
     let lambda = ease::LAMBDAS

@@ -119,9 +119,21 @@ pub fn random_split(mut ratings: Vec<Rating>, fraction: f64, seed: u64) -> Split
     }
 }
 
+/// Training ratings divided into those a model learns from and the validation ratings its
+/// epochs and settings are chosen by.
+#[derive(Debug, Clone)]
+pub struct Carve {
+    pub fit: Vec<Rating>,
+    pub validation: Vec<Rating>,
+}
+
 /// Carves a validation set out of the training ratings, so that epochs and hyper-parameters are
 /// chosen without ever looking at the test set.
-pub fn validation_split(train: &[Rating], fraction: f64, seed: u64) -> Split {
+pub fn validation_split(train: &[Rating], fraction: f64, seed: u64) -> Carve {
     // A distinct stream from any random:SEED split of the same seed.
-    random_split(train.to_vec(), fraction, seed ^ 0x05ee_d0f7_a11d)
+    let split = random_split(train.to_vec(), fraction, seed ^ 0x05ee_d0f7_a11d);
+    Carve {
+        fit: split.train,
+        validation: split.test,
+    }
 }

@@ -11,13 +11,13 @@ use crate::metrics::Metrics;
 use crate::modelfile::{ModelHeader, TrainingInfo};
 use crate::predict::{Scorer, histories, token_tensor};
 use crate::ranking;
-use crate::split::{Split, validation_split};
+use crate::split::{Carve, validation_split};
 use crate::train::{Progress, TrainConfig, TrainOutcome, train};
 
 /// A trained model with what it was trained from.
 pub struct Fitted {
     /// Training ratings split into the part learned from and the validation carve-out.
-    pub carve: Split,
+    pub carve: Carve,
     pub encoder: Encoder,
     pub outcome: TrainOutcome,
     /// How much the predicted rating counts beside the rank logit in a list (chosen on the
@@ -82,11 +82,11 @@ pub fn fit(
 ) -> Result<Fitted, ConfigError> {
     config.check()?;
     let carve = validation_split(train_ratings, config.validation_fraction, config.seed);
-    let encoder = Encoder::build(config.encoder.clone(), movies, &carve.train, descriptions);
+    let encoder = Encoder::build(config.encoder.clone(), movies, &carve.fit, descriptions);
     let mut outcome = train(
         movies,
-        &carve.train,
-        &carve.test,
+        &carve.fit,
+        &carve.validation,
         &encoder,
         config,
         device,
@@ -109,7 +109,7 @@ pub fn fit(
 fn choose_rating_weight(
     outcome: &TrainOutcome,
     encoder: &Encoder,
-    carve: &Split,
+    carve: &Carve,
     movies: &Movies,
     device: &burn::tensor::Device,
 ) -> Option<(f32, f64)> {
@@ -117,8 +117,8 @@ fn choose_rating_weight(
     if !model.has_rank_head() {
         return None;
     }
-    let context = histories(&carve.train, movies);
-    let cases = ranking::cases(&context, &carve.test, movies);
+    let context = histories(&carve.fit, movies);
+    let cases = ranking::cases(&context, &carve.validation, movies);
     let table = model.movie_table(token_tensor(encoder, device));
     let scorer = Scorer {
         model,
@@ -128,5 +128,5 @@ fn choose_rating_weight(
         device,
     };
     let scores = ranking::cnn_scores(&scorer, &cases);
-    ranking::choose_rating_weight(&scores, &cases, &ranking::popularity(&carve.train, movies))
+    ranking::choose_rating_weight(&scores, &cases, &ranking::popularity(&carve.fit, movies))
 }

@@ -153,7 +153,7 @@ impl MovieCnn {
 }
 
 /// What an epoch's weights are judged on: the validation ratings, each user's history being
-/// their `fit` ratings, scored through the inference path the browser uses.
+/// their `fit_ratings`, scored through the inference path the browser uses.
 struct Validation<'a> {
     ratings: &'a [Rating],
     by_user: &'a BTreeMap<u32, History>,
@@ -225,10 +225,11 @@ impl Steps {
     }
 }
 
-/// Trains on `fit`, choosing the epoch by RMSE on `validation` (histories come from `fit`).
+/// Trains on `fit_ratings`, choosing the epoch by RMSE on `validation` (histories come from
+/// `fit_ratings`).
 pub fn train(
     movies: &Movies,
-    fit: &[Rating],
+    fit_ratings: &[Rating],
     validation: &[Rating],
     encoder: &Encoder,
     cfg: &TrainConfig,
@@ -239,8 +240,8 @@ pub fn train(
     device.seed(cfg.seed);
     let ad = device.clone().autodiff();
     let mut model = cfg.model.sized_for(encoder).init(&ad);
-    let mean_rating = crate::baselines::global_mean(fit);
-    let by_user = histories(fit, movies);
+    let mean_rating = crate::baselines::global_mean(fit_ratings);
+    let by_user = histories(fit_ratings, movies);
     let judge = Validation {
         ratings: validation,
         by_user: &by_user,
