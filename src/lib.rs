@@ -2,7 +2,18 @@
 //! and run in the browser as WebAssembly.
 //!
 //! The flow, one module per step: [`data`] (MovieLens files) → [`split`] → [`encode`] (the one
-//! encoder) → [`model`] (the CNN) → [`train`] / [`predict`] → [`modelfile`] (one file) → [`recommend`] → `web` (wasm bindings).
+//! encoder) → [`model`] (the CNN) → [`train`] / [`predict`] → [`modelfile`] (one file) →
+//! [`recommend`] → `web` (wasm bindings). [`bounds`] checks every configuration at each door.
+//!
+//! Words used throughout:
+//! - a **history** ([`predict::History`]) is a user's ratings as (dense movie index, rating),
+//!   oldest first; its **context** is the part a prediction may look at;
+//! - a [`encode::UserSequence`] is a history encoded for the CNN: the latest `history_len`
+//!   ratings as padded movie indices, rating features and a mask;
+//! - a [`predict::Query`] is a history with the movies to score for it;
+//! - [`model::MovieCnn`] is the network; a [`predict::Scorer`] is a network with its catalog
+//!   table and encoder, ready to score; a [`predict::Recommender`] is a loaded model file (header
+//!   and network), what the browser's `MovieRec` wraps.
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod average;
