@@ -51,6 +51,7 @@ fn main() {
     }
     let updates: Vec<f64> = eval(&tab, "window.movierecStats.updates");
     let explained: Vec<f64> = eval(&tab, "window.movierecStats.explained");
+    let in_wasm: Vec<f64> = eval(&tab, "window.movierecStats.recommendMs");
     let mut sorted = updates.clone();
     sorted.sort_by(f64::total_cmp);
     let early = median(updates[..10].to_vec());
@@ -71,6 +72,10 @@ fn main() {
         updates.len(),
         early,
         late
+    );
+    println!(
+        "  … of which recommend()   p50 {:.1} ms (the rest is rendering the page's lists)",
+        median(in_wasm)
     );
     println!(
         "  … with explanations      p50 {:.1} ms (1–10 ratings: p50 {:.1} ms; 21–30 ratings: p50 {:.1} ms)",
