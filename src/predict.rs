@@ -281,12 +281,13 @@ pub fn predict_ratings(
     out
 }
 
-/// A loaded model ready to score: weights plus the precomputed catalog table.
+/// A loaded model ready to score: the file's header, the network and its precomputed catalog
+/// table. The visitor API is in [`crate::recommend`].
 pub struct Recommender {
     pub header: ModelHeader,
-    pub model: MovieCnn,
-    pub table: MovieTable,
-    pub device: Device,
+    model: MovieCnn,
+    table: MovieTable,
+    device: Device,
     index: HashMap<u32, usize>,
 }
 
@@ -318,7 +319,7 @@ impl Recommender {
         self.index.get(&movie_id).copied()
     }
 
-    /// Predicted ratings (clipped to 1–5) of `targets` (dense indices) for several histories.
+    /// The network as a [`Scorer`], with this file's catalog table, encoder and mean rating.
     pub fn scorer(&self) -> Scorer<'_> {
         Scorer {
             model: &self.model,
@@ -329,6 +330,12 @@ impl Recommender {
         }
     }
 
+    /// The network, e.g. to write it back into a model file.
+    pub fn model(&self) -> &MovieCnn {
+        &self.model
+    }
+
+    /// Predicted ratings (clipped to 1–5) of each query's targets (dense indices).
     pub fn predict_indices(&self, queries: &[Query]) -> Vec<Vec<f32>> {
         predict_many(&self.scorer(), queries)
             .into_iter()

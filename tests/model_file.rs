@@ -76,7 +76,7 @@ fn round_trip_same_seed_and_corruption() {
     let targets = [1usize, 2, 3, 100];
     let a = rec.predict_indices(&[(&history, &targets)]);
     let again = Recommender::from_bytes(
-        &modelfile::to_bytes(&rec.header, rec.model.clone()).unwrap(),
+        &modelfile::to_bytes(&rec.header, rec.model().clone()).unwrap(),
         movierec::device(),
     )
     .unwrap();
