@@ -71,7 +71,8 @@ impl Fitted {
 }
 
 /// Carves validation out of `train`, builds the encoder on the rest and trains: the one
-/// sequence every experiment, test and benchmark uses.
+/// sequence every experiment, test and benchmark uses, and so the one place the library checks a
+/// config.
 pub fn fit(
     movies: &Movies,
     train_ratings: &[Rating],

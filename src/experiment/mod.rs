@@ -125,7 +125,6 @@ pub fn run(
     with_baselines: bool,
     progress: &mut dyn Progress,
 ) -> Result<RunResult, DataError> {
-    spec.config.check()?;
     let started = Instant::now();
     let movies = spec.data.movies()?;
     let split = load_split(&spec.data, &spec.split, &movies)?;

@@ -74,7 +74,6 @@ pub fn eval_new_users(
     validation: bool,
     progress: &mut dyn Progress,
 ) -> Result<Vec<NewUserRow>, DataError> {
-    config.check()?;
     let movies = data.movies()?;
     let all = DataDir::ratings_file(&data.path("u.data"), &movies)?;
     let (test_users, train) = split_new_users(all, config.seed, validation);
