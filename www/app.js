@@ -247,17 +247,17 @@ function movieRow(m, extra, rateLabel) {
 }
 
 // Rows whose movie and shown rating are unchanged are kept rather than rebuilt: a click changes
-// one movie, not every star widget on the page. The key names the list, the movie and its
-// rating, so a changed rating builds a new row.
+// one movie, not every star widget on the page. One entry per list and movie, rebuilt when the
+// movie's rating has changed.
 const rowCache = new Map();
 
 function cachedRow(list, m, build = () => movieRow(m)) {
-  const key = `${list}:${m.movieId}:${ratingOf(m.movieId)}`;
-  let li = rowCache.get(key);
-  if (!li) {
-    li = build();
-    rowCache.set(key, li);
-  }
+  const key = `${list}:${m.movieId}`;
+  const rating = ratingOf(m.movieId);
+  const hit = rowCache.get(key);
+  if (hit && hit.rating === rating) return hit.li;
+  const li = build();
+  rowCache.set(key, { rating, li });
   return li;
 }
 
