@@ -91,6 +91,13 @@ impl ModelConfig {
         for (i, &filters) in self.user_filters.iter().enumerate() {
             count(&format!("model.user_filters[{i}]"), filters, 1, MAX_WIDTH)?;
         }
+        if self.history_factors && self.rank_dim == 0 {
+            return Err(error(
+                "model.history_factors",
+                true,
+                "false without a rank head (model.rank_dim = 0)",
+            ));
+        }
         real("model.dropout", self.dropout, 0.0, 1.0, true)
     }
 

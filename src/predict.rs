@@ -79,9 +79,11 @@ pub fn history_bag(histories: &[&[(usize, f32)]], n_movies: usize, device: &Devi
     let b = histories.len();
     let mut rated = vec![0f32; b * n_movies];
     let mut rating = vec![0f32; b * n_movies];
+    let mut count = vec![0f32; b];
     for (row, h) in histories.iter().enumerate() {
         let known = h.iter().filter(|(m, _)| *m < n_movies);
-        let scale = 1.0 / (known.clone().count().max(1) as f32).sqrt();
+        count[row] = known.clone().count() as f32;
+        let scale = 1.0 / count[row].max(1.0).sqrt();
         for &(m, r) in known {
             rated[row * n_movies + m] = scale;
             rating[row * n_movies + m] = scale * crate::encode::rating_feature(r);
@@ -90,6 +92,7 @@ pub fn history_bag(histories: &[&[(usize, f32)]], n_movies: usize, device: &Devi
     HistoryBag {
         rated: Tensor::from_data(TensorData::new(rated, [b, n_movies]), device),
         rating: Tensor::from_data(TensorData::new(rating, [b, n_movies]), device),
+        count: Tensor::from_data(TensorData::new(count, [b, 1]), device),
     }
 }
 
@@ -104,11 +107,29 @@ pub fn token_tensor(encoder: &Encoder, device: &Device) -> Tensor<2, Int> {
     )
 }
 
+/// Encodes users from their whole histories (dense movie index, rating; oldest first) through
+/// the one encoder: the CNN's window of each, padded to the longest, and the bags when the model
+/// reads them. Training and inference both go through here.
+pub fn encode_histories(
+    model: &MovieCnn,
+    table: &MovieTable,
+    encoder: &Encoder,
+    histories: &[&[(usize, f32)]],
+    device: &Device,
+) -> UserEncoding {
+    let seqs: Vec<UserSequence> = histories.iter().map(|h| encoder.encode_user(h)).collect();
+    let refs: Vec<&UserSequence> = seqs.iter().collect();
+    let (movies, ratings, mask) = user_tensors(&refs, device);
+    let bag = model
+        .reads_bags()
+        .then(|| history_bag(histories, encoder.n_movies(), device));
+    model.encode_users(table, movies, ratings, mask, bag.as_ref())
+}
+
 impl Scorer<'_> {
-    /// The network's encoding of these users (padded to the longest of them).
-    pub fn encode(&self, seqs: &[&UserSequence]) -> UserEncoding {
-        let (movies, ratings, mask) = user_tensors(seqs, self.device);
-        self.model.encode_users(self.table, movies, ratings, mask)
+    /// The network's encoding of these users' histories, see [`encode_histories`].
+    pub fn encode(&self, histories: &[&[(usize, f32)]]) -> UserEncoding {
+        encode_histories(self.model, self.table, self.encoder, histories, self.device)
     }
 }
 
@@ -118,9 +139,9 @@ pub fn predict_many(scorer: &Scorer, queries: &[Query]) -> Vec<Vec<f32>> {
     let Scorer {
         model,
         table,
-        encoder,
         mean_rating,
         device,
+        ..
     } = *scorer;
     const USERS_PER_BATCH: usize = 64;
     const TARGETS_PER_ROW: usize = 512;
@@ -132,16 +153,12 @@ pub fn predict_many(scorer: &Scorer, queries: &[Query]) -> Vec<Vec<f32>> {
         }
     }
     let mut out: Vec<Vec<f32>> = queries.iter().map(|(_, t)| vec![0.0; t.len()]).collect();
-    let seqs: Vec<UserSequence> = queries
-        .iter()
-        .map(|(h, _)| encoder.encode_user(h))
-        .collect();
     for batch in rows.chunks(USERS_PER_BATCH) {
         let t = batch.iter().map(|r| r.2.len()).max().unwrap_or(0);
         if t == 0 {
             continue;
         }
-        let batch_seqs: Vec<&UserSequence> = batch.iter().map(|r| &seqs[r.0]).collect();
+        let batch_histories: Vec<&[(usize, f32)]> = batch.iter().map(|r| queries[r.0].0).collect();
         let mut targets = vec![0i64; batch.len() * t];
         for (row, (_, _, slice)) in batch.iter().enumerate() {
             for (j, &m) in slice.iter().enumerate() {
@@ -149,7 +166,7 @@ pub fn predict_many(scorer: &Scorer, queries: &[Query]) -> Vec<Vec<f32>> {
             }
         }
         let targets = Tensor::from_data(TensorData::new(targets, [batch.len(), t]), device);
-        let users = scorer.encode(&batch_seqs);
+        let users = scorer.encode(&batch_histories);
         let scores: Vec<f32> = model
             .score(table, &users, targets)
             .try_into_vec_as::<f32>()
@@ -202,7 +219,6 @@ pub fn score_movies(
 ) -> Vec<CatalogScores> {
     const USERS_PER_BATCH: usize = 16;
     let (model, device) = (scorer.model, scorer.device);
-    let n_movies = scorer.encoder.n_movies();
     let t = targets.len();
     let mut out = Vec::with_capacity(histories.len());
     if t == 0 {
@@ -214,21 +230,15 @@ pub fn score_movies(
     }
     let indices: Vec<i64> = targets.iter().map(|&m| m as i64).collect();
     for batch in histories.chunks(USERS_PER_BATCH) {
-        let seqs: Vec<UserSequence> = batch
-            .iter()
-            .map(|h| scorer.encoder.encode_user(h))
-            .collect();
-        let refs: Vec<&UserSequence> = seqs.iter().collect();
-        let users = scorer.encode(&refs);
+        let users = scorer.encode(batch);
         let b = batch.len();
         let repeated: Vec<i64> = (0..b).flat_map(|_| indices.iter().copied()).collect();
         let target_tensor = Tensor::from_data(TensorData::new(repeated, [b, t]), device);
         let to_vec = |x: Tensor<2>| x.try_into_vec_as::<f32>().expect("f32 scores");
         let ratings = to_vec(model.score(scorer.table, &users, target_tensor));
         let picked = Tensor::from_data(TensorData::new(indices.clone(), [t]), device);
-        let bag = history_bag(batch, n_movies, device);
         let rank = model
-            .rank_logits(&users, &bag)
+            .rank_logits(&users)
             .map(|logits| to_vec(logits.select(1, picked)));
         for row in 0..b {
             out.push(CatalogScores {

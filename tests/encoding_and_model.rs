@@ -11,7 +11,7 @@ use rand_chacha::ChaCha8Rng;
 use movierec::data::{DataDir, Rating};
 use movierec::encode::{Encoder, EncoderConfig, PAD, RARE_MOVIE, rating_feature};
 use movierec::metrics::{mean_std, metrics};
-use movierec::predict::{histories, token_tensor, user_tensors};
+use movierec::predict::{histories, token_tensor};
 use movierec::train::make_examples;
 
 fn real_encoder(cfg: EncoderConfig) -> (movierec::data::Movies, Vec<Rating>, Encoder) {
@@ -194,19 +194,45 @@ fn short_histories_can_be_a_newcomers_first_ratings_of_log_uniform_length() {
     assert!(4 * (lengths[1] + lengths[2]) > total, "lengths {lengths:?}");
 }
 
+/// Moves every weight by a small deterministic amount, so that paths initialised at zero (the
+/// history factors) take part in what a test checks.
+struct Perturb(f32);
+impl burn::module::ModuleMapper for Perturb {
+    fn map_float<const D: usize>(
+        &mut self,
+        param: burn::module::Param<Tensor<D>>,
+    ) -> burn::module::Param<Tensor<D>> {
+        self.0 = -self.0 * 1.1;
+        let step = self.0;
+        param.map(|t| t.add_scalar(step))
+    }
+}
+
 #[test]
-fn model_shapes_with_and_without_bias_path_and_history_gate() {
-    let (_, train, encoder) = real_encoder(EncoderConfig::default());
-    let _ = train;
+fn model_shapes_and_padding_with_and_without_each_optional_path() {
+    use burn::module::Module;
+    let (_, _, encoder) = real_encoder(EncoderConfig {
+        history_len: 4,
+        ..EncoderConfig::default()
+    });
     let device = movierec::device();
-    for (bias_path, history_gate) in [(false, false), (true, false), (false, true), (true, true)] {
+    let switches = [
+        (false, false, false),
+        (true, false, false),
+        (false, true, false),
+        (true, true, false),
+        (false, false, true),
+        (true, true, true),
+    ];
+    for (bias_path, history_gate, history_factors) in switches {
         // The gate counts real ratings only, so the padding checks below cover it too.
         let cfg = movierec::model::ModelConfig {
             bias_path,
             history_gate,
+            history_factors,
             ..common::tiny_config(1).model.sized_for(&encoder)
         };
-        let model = cfg.init(&device);
+        let model = cfg.init(&device).map(&mut Perturb(0.01));
         let table = model.movie_table(token_tensor(&encoder, &device));
         assert_eq!(table.vectors.dims(), [1682, cfg.movie_dim]);
         assert_eq!(table.hidden.dims(), [1682, cfg.hidden]);
@@ -214,49 +240,51 @@ fn model_shapes_with_and_without_bias_path_and_history_gate() {
             table.bias.as_ref().map(|b| b.dims()),
             bias_path.then_some([1682])
         );
-        let a = encoder.encode_user(&[(0, 5.0), (1, 3.0)]);
-        let b = encoder.encode_user(&[(2, 1.0)]);
-        let (m, r, mask) = user_tensors(&[&a, &b], &device);
-        let users = model.encode_users(&table, m, r, mask);
+        let label = format!("{bias_path}/{history_gate}/{history_factors}");
+        // `a` is longer than the 4-rating window, `b` shorter.
+        let a: Vec<(usize, f32)> =
+            vec![(0, 5.0), (1, 3.0), (7, 4.0), (8, 2.0), (9, 5.0), (10, 1.0)];
+        let b = vec![(2usize, 1.0f32)];
+        let encode = |hs: &[&[(usize, f32)]]| {
+            movierec::predict::encode_histories(&model, &table, &encoder, hs, &device)
+        };
+        let scores = |users: &movierec::model::UserEncoding, targets: Vec<i64>| -> Vec<f32> {
+            let rows = targets.len() / 3;
+            let targets: Tensor<2, Int> =
+                Tensor::from_data(TensorData::new(targets, [rows, 3]), &device);
+            let out = model.score(&table, users, targets);
+            assert_eq!(out.dims(), [rows, 3]);
+            out.try_into_vec_as().unwrap()
+        };
+        let users = encode(&[&a, &b]);
         assert_eq!(
             users.pooled.dims(),
             [2, 2 * cfg.user_filters.last().unwrap()]
         );
-        let targets: Tensor<2, Int> =
-            Tensor::from_data(TensorData::new(vec![0i64, 1, 2, 3, 4, 5], [2, 3]), &device);
-        let scores = model.score(&table, &users, targets);
-        assert_eq!(scores.dims(), [2, 3]);
-        let v: Vec<f32> = scores.try_into_vec_as().unwrap();
+        let v = scores(&users, vec![0, 1, 2, 3, 4, 5]);
         assert!(v.iter().all(|x| x.is_finite()));
 
         // `b` padded to `a`'s length in the batch scores exactly as `b` alone: padding is
-        // masked out of the pooling.
-        let (m, r, mask) = user_tensors(&[&b], &device);
-        let alone = model.encode_users(&table, m, r, mask);
-        let targets: Tensor<2, Int> =
-            Tensor::from_data(TensorData::new(vec![3i64, 4, 5], [1, 3]), &device);
-        let alone_scores: Vec<f32> = model
-            .score(&table, &alone, targets)
-            .try_into_vec_as()
-            .unwrap();
-        for (x, y) in alone_scores.iter().zip(&v[3..]) {
-            assert!((x - y).abs() < 1e-5, "bias path {bias_path}: {x} vs {y}");
+        // masked out of the pooling, and the bags hold only real ratings.
+        let alone = encode(&[&b]);
+        for (x, y) in scores(&alone, vec![3, 4, 5]).iter().zip(&v[3..]) {
+            assert!((x - y).abs() < 1e-5, "{label}: {x} vs {y}");
         }
 
         // Training encodes short and long histories as separate groups and joins them: the
         // joined batch scores as the batch encoded at once.
-        let (m, r, mask) = user_tensors(&[&a], &device);
-        let first = model.encode_users(&table, m, r, mask);
-        let joined = movierec::model::UserEncoding::cat(vec![first, alone]);
-        let targets: Tensor<2, Int> =
-            Tensor::from_data(TensorData::new(vec![0i64, 1, 2, 3, 4, 5], [2, 3]), &device);
-        let joined: Vec<f32> = model
-            .score(&table, &joined, targets)
-            .try_into_vec_as()
-            .unwrap();
-        for (x, y) in joined.iter().zip(&v) {
-            assert!((x - y).abs() < 1e-5, "bias path {bias_path}: {x} vs {y}");
+        let joined = movierec::model::UserEncoding::cat(vec![encode(&[&a]), alone]);
+        for (x, y) in scores(&joined, vec![0, 1, 2, 3, 4, 5]).iter().zip(&v) {
+            assert!((x - y).abs() < 1e-5, "{label}: {x} vs {y}");
         }
+
+        // A rating older than the window moves the predictions exactly when the history
+        // factors read the whole history.
+        let mut older = a.clone();
+        older[0].1 = 1.0;
+        let moved = scores(&encode(&[&older, &b]), vec![0, 1, 2, 3, 4, 5]);
+        let changed = moved.iter().zip(&v).any(|(x, y)| (x - y).abs() > 1e-6);
+        assert_eq!(changed, history_factors, "{label}");
     }
 }
 
@@ -383,12 +411,9 @@ fn rank_head_scores_the_catalog_from_the_whole_history_and_ignores_padding() {
     assert!((rated[1682 + 20] - 1.0).abs() < 1e-6 && (rating[1682 + 20] - 0.5).abs() < 1e-6);
 
     let logits = |histories: &[&[(usize, f32)]]| -> Vec<f32> {
-        let seqs: Vec<_> = histories.iter().map(|h| encoder.encode_user(h)).collect();
-        let refs: Vec<_> = seqs.iter().collect();
-        let (m, r, mask) = user_tensors(&refs, &device);
-        let users = model.encode_users(&table, m, r, mask);
-        let bag = movierec::predict::history_bag(histories, 1682, &device);
-        let out = model.rank_logits(&users, &bag).expect("a rank head");
+        let users =
+            movierec::predict::encode_histories(&model, &table, &encoder, histories, &device);
+        let out = model.rank_logits(&users).expect("a rank head");
         assert_eq!(out.dims(), [histories.len(), 1682]);
         out.try_into_vec_as().unwrap()
     };
@@ -407,4 +432,46 @@ fn rank_head_scores_the_catalog_from_the_whole_history_and_ignores_padding() {
             .zip(&both)
             .any(|(a, b)| (a - b).abs() > 1e-6)
     );
+}
+
+#[test]
+fn with_history_factors_the_user_bias_sums_the_whole_history() {
+    let (_, _, encoder) = real_encoder(EncoderConfig {
+        history_len: 4,
+        ..EncoderConfig::default()
+    });
+    let device = movierec::device();
+    let bias_of = |history_factors: bool, history: &[(usize, f32)]| -> (f32, Vec<f32>) {
+        let cfg = movierec::model::ModelConfig {
+            bias_path: true,
+            history_factors,
+            ..common::tiny_config(1).model.sized_for(&encoder)
+        };
+        let model = cfg.init(&device);
+        let table = model.movie_table(token_tensor(&encoder, &device));
+        let users =
+            movierec::predict::encode_histories(&model, &table, &encoder, &[history], &device);
+        let bias: Vec<f32> = users.bias().unwrap().clone().try_into_vec_as().unwrap();
+        let movie_bias: Vec<f32> = table.bias.unwrap().try_into_vec_as().unwrap();
+        (bias[0], movie_bias)
+    };
+    // Six ratings, two more than the window.
+    let history: Vec<(usize, f32)> =
+        vec![(0, 5.0), (1, 3.0), (7, 4.0), (8, 2.0), (9, 5.0), (10, 1.0)];
+    // At initialisation: scale 2, shift 0, shrinkage softplus(15) ≈ 15 pseudo-ratings, so
+    // b_user = Σ_j (2·(r_j − 3)/2 − b_j) / (n + 15) over all n = 6 ratings.
+    let expected_over = |ratings: &[(usize, f32)], movie_bias: &[f32]| -> f32 {
+        let sum: f32 = ratings
+            .iter()
+            .map(|&(m, r)| 2.0 * rating_feature(r) - movie_bias[m])
+            .sum();
+        sum / (ratings.len() as f32 + 15.0)
+    };
+    let (whole, movie_bias) = bias_of(true, &history);
+    let hand = expected_over(&history, &movie_bias);
+    assert!((whole - hand).abs() < 1e-5, "{whole} vs {hand}");
+    // Without the factors the bias reads the window (the latest 4) only.
+    let (window, movie_bias) = bias_of(false, &history);
+    let hand = expected_over(&history[2..], &movie_bias);
+    assert!((window - hand).abs() < 1e-5, "{window} vs {hand}");
 }

@@ -89,6 +89,7 @@ fn param_count_is_what_init_builds() {
         common::tiny_config(1).model,
     ];
     configs[1].vocab_size = 300;
+    configs[1].history_factors = true;
     configs[1].n_movies = 40;
     configs[2].vocab_size = 50;
     configs[2].n_movies = 10;
@@ -167,7 +168,21 @@ fn every_config_field_out_of_bounds_names_itself() {
         ("lr_decay", with(|c| c.lr_decay = -0.5)),
         ("weight_average", with(|c| c.weight_average = 1.0)),
         ("short_history_prob", with(|c| c.short_history_prob = 1.5)),
-        ("rank_weight", with(|c| c.model.rank_dim = 0)),
+        (
+            "rank_weight",
+            with(|c| {
+                c.model.rank_dim = 0;
+                c.model.history_factors = false;
+            }),
+        ),
+        (
+            "model.history_factors",
+            with(|c| {
+                c.model.rank_dim = 0;
+                c.rank_weight = 0.0;
+                c.model.history_factors = true;
+            }),
+        ),
         (
             "optimizer.lr",
             with(|c| {

@@ -7,7 +7,7 @@ use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 use super::MovieCnn;
-use super::parts::{BiasPath, HistoryGate, RankHead};
+use super::parts::{BiasPath, HistoryFactors, HistoryGate, RankHead};
 
 /// Width/depth knobs. Stored in the model file so loading rebuilds the same shapes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,6 +37,10 @@ pub struct ModelConfig {
     /// movie). Absent in older model files.
     #[serde(default)]
     pub n_movies: usize,
+    /// Adds the history factors (needs a rank head): the rank head's bags over the whole history
+    /// also move the predicted rating, as in Koren's asymmetric SVD. Absent in older model files.
+    #[serde(default)]
+    pub history_factors: bool,
 }
 
 impl ModelConfig {
@@ -55,6 +59,7 @@ impl ModelConfig {
             history_gate: false,
             rank_dim: 0,
             n_movies: 0,
+            history_factors: false,
         }
     }
 
@@ -103,6 +108,9 @@ impl ModelConfig {
         }
         if r > 0 {
             total += linear(user, r, true) + 2 * linear(r, r, false) + n(self.n_movies) * n(r + 1);
+        }
+        if self.history_factors {
+            total += 2 * linear(r, movie, false);
         }
         total + u64::from(self.history_gate)
     }
@@ -159,6 +167,18 @@ impl ModelConfig {
                 }
                 .init([self.n_movies, self.rank_dim], device),
                 bias: Initializer::Zeros.init([self.n_movies], device),
+            }),
+            history_factors: self.history_factors.then(|| {
+                let map = || {
+                    LinearConfig::new(self.rank_dim, self.movie_dim)
+                        .with_bias(false)
+                        .with_initializer(Initializer::Zeros)
+                        .init(device)
+                };
+                HistoryFactors {
+                    rated: map(),
+                    rating: map(),
+                }
             }),
             history_gate: self.history_gate.then(|| HistoryGate {
                 // softplus(2) ≈ 2.1 pseudo-ratings: one rating counts a third, 20 count 90%.

@@ -17,8 +17,12 @@
 //!   for "will this user rate it" (user projection · movie vector + movie bias), trained with a
 //!   softmax over the catalog. Ranking by predicted rating alone favours what everybody rates
 //!   highly; this head is what makes the top of the list follow the visitor's taste.
+//! * Optional history factors (not in the paper): the rank head's sums over the *whole* history
+//!   also enter the rating head's user·movie term (Koren's asymmetric SVD); the CNN reads only
+//!   the latest `history_len` ratings.
 
 mod config;
+mod conv;
 mod parts;
 
 use burn::module::Module;
@@ -28,7 +32,8 @@ use burn::tensor::activation::relu;
 use burn::tensor::{Int, Tensor};
 
 pub use config::ModelConfig;
-use parts::{BiasPath, HistoryGate, RankHead};
+use conv::conv_same;
+use parts::{BiasPath, HistoryFactors, HistoryGate, RankHead};
 
 #[derive(Module, Debug)]
 pub struct MovieCnn {
@@ -44,6 +49,7 @@ pub struct MovieCnn {
     bias_path: Option<BiasPath>,
     history_gate: Option<HistoryGate>,
     rank_head: Option<RankHead>,
+    history_factors: Option<HistoryFactors>,
 }
 
 /// A batch of encoded users: the pooled vector and, with the bias path, each user's bias.
@@ -53,9 +59,16 @@ pub struct UserEncoding {
     pub pooled: Tensor<2>,
     /// `[B, 1]`: the user's bias, with the bias path.
     bias: Option<Tensor<2>>,
+    /// The rank head's bag sums over the whole history, each `[B, rank_dim]`, with a rank head.
+    bags: Option<[Tensor<2>; 2]>,
 }
 
 impl UserEncoding {
+    /// `[B, 1]`: each user's bias, with the bias path.
+    pub fn bias(&self) -> Option<&Tensor<2>> {
+        self.bias.as_ref()
+    }
+
     /// Joins the encodings of consecutive groups of users (each group padded to its own longest
     /// history) into one batch, in order.
     pub fn cat(mut parts: Vec<UserEncoding>) -> UserEncoding {
@@ -67,19 +80,31 @@ impl UserEncoding {
             .map(|p| p.bias.clone())
             .collect::<Option<Vec<_>>>()
             .map(|b| Tensor::cat(b, 0));
+        let bags = parts
+            .iter()
+            .map(|p| p.bags.clone())
+            .collect::<Option<Vec<_>>>()
+            .map(|b| {
+                let (rated, rating): (Vec<_>, Vec<_>) = b.into_iter().map(|[x, y]| (x, y)).unzip();
+                [Tensor::cat(rated, 0), Tensor::cat(rating, 0)]
+            });
         UserEncoding {
             pooled: Tensor::cat(parts.into_iter().map(|p| p.pooled).collect(), 0),
             bias,
+            bags,
         }
     }
 }
 
 /// Users' whole histories as two `[B, n_movies]` rows each, scaled by 1/√n: `rated` is 1 at
-/// every rated movie, `rating` the centred rating there.
+/// every rated movie, `rating` the centred rating there; the columns are the [`MovieTable`]'s
+/// rows.
 #[derive(Debug, Clone)]
 pub struct HistoryBag {
     pub rated: Tensor<2>,
     pub rating: Tensor<2>,
+    /// `[B, 1]`: n, the number of ratings.
+    pub count: Tensor<2>,
 }
 
 /// Per-catalog tensors computed once: movie vectors and their half of the first head layer.
@@ -91,6 +116,9 @@ pub struct MovieTable {
     pub hidden: Tensor<2>,
     /// `[n_movies]`: each movie's bias, with the bias path.
     pub bias: Option<Tensor<1>>,
+    /// The catalog rows the table holds when it holds only some of them (a training step
+    /// encodes only its batch's movies); `None`: the whole catalog, in order.
+    pub rows: Option<Tensor<1, Int>>,
 }
 
 impl MovieCnn {
@@ -99,9 +127,9 @@ impl MovieCnn {
         let embedded = self.tokens.forward(tokens); // [M, L, E]
         let [m, _, e] = embedded.dims();
         let id_token = embedded.clone().narrow(1, 0, 1).reshape([m, e]);
-        let conv = relu(self.movie_conv.forward(embedded.swap_dims(1, 2))); // [M, F, L]
-        let [_, f, _] = conv.dims();
-        let pooled = conv.max_dim(2).reshape([m, f]);
+        let conv = relu(conv_same(&self.movie_conv, embedded)); // [M, L, F]
+        let [_, _, f] = conv.dims();
+        let pooled = conv.max_dim(1).reshape([m, f]);
         let vectors = self
             .movie_out
             .forward(Tensor::cat(vec![pooled, id_token], 1));
@@ -114,24 +142,35 @@ impl MovieCnn {
             vectors,
             hidden,
             bias,
+            rows: None,
         }
     }
 
+    /// Whether [`MovieCnn::encode_users`] reads the users' whole histories as a [`HistoryBag`].
+    pub fn reads_bags(&self) -> bool {
+        self.rank_head.is_some()
+    }
+
     /// Encodes users from their histories: movie indices `[B, H]`, rating features `[B, H]` and
-    /// a mask `[B, H]` (1 = real rating, 0 = padding).
+    /// a mask `[B, H]` (1 = real rating, 0 = padding) — the CNN's window — and, when
+    /// [`MovieCnn::reads_bags`], their whole histories as a bag.
     pub fn encode_users(
         &self,
         table: &MovieTable,
         movies: Tensor<2, Int>,
         ratings: Tensor<2>,
         mask: Tensor<2>,
+        bag: Option<&HistoryBag>,
     ) -> UserEncoding {
         let [b, h] = movies.dims();
         let [_, d] = table.vectors.dims();
         let flat = movies.reshape([b * h]);
         let count = mask.clone().sum_dim(1); // [B, 1]: real ratings per user
-        let bias = match (&self.bias_path, &table.bias) {
-            (Some(path), Some(movie_bias)) => {
+        let bias = match (&self.bias_path, &table.bias, bag) {
+            (Some(path), Some(movie_bias), Some(bag)) if self.history_factors.is_some() => {
+                Some(path.user_bias_of_bag(bag, movie_bias.clone()))
+            }
+            (Some(path), Some(movie_bias), _) => {
                 let history_bias = movie_bias.clone().select(0, flat.clone()).reshape([b, h]);
                 Some(path.user_bias(ratings.clone(), mask.clone(), count.clone(), history_bias))
             }
@@ -139,23 +178,28 @@ impl MovieCnn {
         };
         let items = table.vectors.clone().select(0, flat).reshape([b, h, d]);
         let r = ratings.reshape([b, h, 1]);
-        let mask = mask.reshape([b, 1, h]);
-        let x = Tensor::cat(vec![items.clone(), items * r.clone(), r], 2).swap_dims(1, 2); // [B, C, H]
+        let mask = mask.reshape([b, h, 1]);
+        let x = Tensor::cat(vec![items.clone(), items * r.clone(), r], 2); // [B, H, C]
         let mut x = x * mask.clone();
         for conv in &self.user_convs {
-            x = relu(conv.forward(x)) * mask.clone();
+            x = relu(conv_same(conv, x)) * mask.clone();
         }
-        let [_, c, _] = x.dims();
+        let [_, _, c] = x.dims();
         let divisor = count.clone().clamp_min(1.0).reshape([b, 1]);
-        let mean = x.clone().sum_dim(2).reshape([b, c]) / divisor;
-        let max = x.clone().max_dim(2).reshape([b, c]); // post-ReLU and masked: padding contributes 0
+        let mean = x.clone().sum_dim(1).reshape([b, c]) / divisor;
+        let max = x.clone().max_dim(1).reshape([b, c]); // post-ReLU and masked: padding contributes 0
         let mut pooled = Tensor::cat(vec![mean, max], 1);
         if let Some(gate) = &self.history_gate {
             pooled = pooled * gate.weight(count);
         }
+        let bags = match (&self.rank_head, bag) {
+            (Some(head), Some(bag)) => Some(head.bag_sums(bag, table.rows.clone())),
+            _ => None,
+        };
         UserEncoding {
             pooled: self.dropout.forward(pooled),
             bias,
+            bags,
         }
     }
 
@@ -185,10 +229,11 @@ impl MovieCnn {
             .forward(users.pooled.clone())
             .reshape([b, 1, hd]);
         let pre_hidden = user_hidden + movie_hidden;
-        let interaction = self
-            .interaction
-            .forward(users.pooled.clone())
-            .reshape([b, 1, d]);
+        let mut interaction = self.interaction.forward(users.pooled.clone());
+        if let (Some(factors), Some(sums)) = (&self.history_factors, &users.bags) {
+            interaction = interaction + factors.forward(sums);
+        }
+        let interaction = interaction.reshape([b, 1, d]);
         let hidden = self.dropout.forward(relu(pre_hidden));
         let out = self.head_out.forward(hidden).reshape([b, t]);
         let mut out = out + (interaction * movie_vecs).sum_dim(2).reshape([b, t]);
@@ -203,21 +248,15 @@ impl MovieCnn {
         self.rank_head.is_some()
     }
 
-    /// Rank-head logits `[B, n_movies]` of each user (`None` without a rank head): a softmax
-    /// over them is the probability that the user's next rating is of each movie. `bag` is each
-    /// user's whole history, see [`HistoryBag`].
-    pub fn rank_logits(&self, users: &UserEncoding, bag: &HistoryBag) -> Option<Tensor<2>> {
-        self.rank_head.as_ref().map(|head| {
-            let [m] = head.bias.val().dims();
-            let movies = head.movies.val();
-            let user = head.user.forward(users.pooled.clone())
-                + head
-                    .rated_bag
-                    .forward(bag.rated.clone().matmul(movies.clone()))
-                + head
-                    .rating_bag
-                    .forward(bag.rating.clone().matmul(movies.clone()));
-            user.matmul(movies.transpose()) + head.bias.val().reshape([1, m])
-        })
+    /// Rank-head logits `[B, n_movies]` of each user (`None` without a rank head, or when the
+    /// users were encoded without their bags): a softmax over them is the probability that the
+    /// user's next rating is of each movie.
+    pub fn rank_logits(&self, users: &UserEncoding) -> Option<Tensor<2>> {
+        let (head, [rated, rating]) = (self.rank_head.as_ref()?, users.bags.as_ref()?);
+        let [m] = head.bias.val().dims();
+        let user = head.user.forward(users.pooled.clone())
+            + head.rated_bag.forward(rated.clone())
+            + head.rating_bag.forward(rating.clone());
+        Some(user.matmul(head.movies.val().transpose()) + head.bias.val().reshape([1, m]))
     }
 }

@@ -1,8 +1,11 @@
-//! The parts beyond the paper's network: the bias path, the history gate and the rank head.
+//! The parts beyond the paper's network: the bias path, the history gate, the rank head and the
+//! history factors.
 
 use burn::module::{Module, Param};
 use burn::nn::Linear;
-use burn::tensor::Tensor;
+use burn::tensor::{Int, Tensor};
+
+use super::HistoryBag;
 
 /// `b_movie + b_user`, with `b_user = Σ_h (a·rating_h + c − b_movie_h) / (n + λ)` over the
 /// history: the bias baseline's closed-form user bias, differentiable and learned end to end.
@@ -43,6 +46,42 @@ pub struct RankHead {
     pub(super) bias: Param<Tensor<1>>,
 }
 
+impl RankHead {
+    /// The bag sums `[Σ v_j/√n, Σ ρ_j v_j/√n]`, each `[B, rank_dim]`, over the whole history.
+    /// `rows`: the catalog rows the bag's columns stand for (`None`: the whole catalog).
+    pub(super) fn bag_sums(
+        &self,
+        bag: &HistoryBag,
+        rows: Option<Tensor<1, Int>>,
+    ) -> [Tensor<2>; 2] {
+        let movies = match rows {
+            Some(rows) => self.movies.val().select(0, rows),
+            None => self.movies.val(),
+        };
+        [
+            bag.rated.clone().matmul(movies.clone()),
+            bag.rating.clone().matmul(movies),
+        ]
+    }
+}
+
+/// Koren's asymmetric-SVD term for the rating head: the rank head's bag sums over the *whole*
+/// history, mapped into the movie-vector space and added to the user's interaction vector, so a
+/// heavy rater's ratings older than the CNN's window still move every prediction. Both maps start
+/// at zero: the model begins as it would without them.
+#[derive(Module, Debug)]
+pub struct HistoryFactors {
+    pub(super) rated: Linear,
+    pub(super) rating: Linear,
+}
+
+impl HistoryFactors {
+    /// The bag sums (see [`RankHead::bag_sums`]) → `[B, movie_dim]`.
+    pub(super) fn forward(&self, sums: &[Tensor<2>; 2]) -> Tensor<2> {
+        self.rated.forward(sums[0].clone()) + self.rating.forward(sums[1].clone())
+    }
+}
+
 impl BiasPath {
     /// `ratings`, `mask`, `history_bias`: `[B, H]`, `count` (real ratings): `[B, 1]` → `[B, 1]`.
     pub(super) fn user_bias(
@@ -58,5 +97,20 @@ impl BiasPath {
         let shrinkage = burn::tensor::activation::softplus(p.narrow(0, 2, 1), 1.0).reshape([1, 1]);
         let deviation = (ratings * scale + shift - history_bias) * mask;
         deviation.sum_dim(1) / (count + shrinkage)
+    }
+
+    /// [`BiasPath::user_bias`] over the whole history: the same sum, read from the bag's
+    /// 1/√n-scaled rows (`movie_bias`: `[n_movies]`, the bag's columns) → `[B, 1]`.
+    pub(super) fn user_bias_of_bag(&self, bag: &HistoryBag, movie_bias: Tensor<1>) -> Tensor<2> {
+        let p = self.user.val();
+        let scale = p.clone().narrow(0, 0, 1).reshape([1, 1]);
+        let shift = p.clone().narrow(0, 1, 1).reshape([1, 1]);
+        let shrinkage = burn::tensor::activation::softplus(p.narrow(0, 2, 1), 1.0).reshape([1, 1]);
+        let [m] = movie_bias.dims();
+        let root_n = bag.count.clone().sqrt();
+        let rating_sum = bag.rating.clone().sum_dim(1) * scale;
+        let bias_sum = bag.rated.clone().matmul(movie_bias.reshape([m, 1]));
+        let deviation = (rating_sum - bias_sum) * root_n + bag.count.clone() * shift;
+        deviation / (bag.count.clone() + shrinkage)
     }
 }

@@ -89,10 +89,9 @@ fn cheapest_split(sorted_lengths: &[usize]) -> usize {
 /// histories and targets re-indexed into that sub-catalog: the movie tower then runs on these
 /// rows only, not on the whole catalog at every step. Exact, since movies are encoded
 /// independently of each other.
-fn batch_catalog(
-    batch: &[&Example],
-    n_movies: usize,
-) -> (Vec<i64>, Vec<UserSequence>, Vec<Vec<i64>>) {
+/// With `whole_histories` the rows also cover every movie of the examples' whole histories
+/// (for the bags), which come back re-indexed too.
+fn batch_catalog(batch: &[&Example], n_movies: usize, whole_histories: bool) -> BatchCatalog {
     let mut local = vec![-1i64; n_movies];
     let mut rows: Vec<i64> = Vec::new();
     let mut row_of = |m: usize| -> i64 {
@@ -104,7 +103,16 @@ fn batch_catalog(
     };
     let mut contexts = Vec::with_capacity(batch.len());
     let mut targets = Vec::with_capacity(batch.len());
+    let mut wholes = Vec::with_capacity(batch.len());
     for e in batch {
+        if whole_histories {
+            let whole: History = e
+                .full_context
+                .iter()
+                .map(|&(m, r)| (row_of(m) as usize, r))
+                .collect();
+            wholes.push(whole);
+        }
         let mut context = e.context.clone();
         for (movie, &mask) in context.movies.iter_mut().zip(&e.context.mask) {
             // Padding slots point at row 0; the mask zeroes whatever they read.
@@ -117,7 +125,21 @@ fn batch_catalog(
         contexts.push(context);
         targets.push(e.targets.iter().map(|&(m, _)| row_of(m)).collect());
     }
-    (rows, contexts, targets)
+    BatchCatalog {
+        rows,
+        contexts,
+        targets,
+        wholes,
+    }
+}
+
+/// A batch re-indexed into the catalog rows it touches, see [`batch_catalog`].
+struct BatchCatalog {
+    rows: Vec<i64>,
+    contexts: Vec<UserSequence>,
+    targets: Vec<Vec<i64>>,
+    /// Each example's whole history, with `whole_histories` (else empty).
+    wholes: Vec<History>,
 }
 
 /// One step's examples as tensors: the batch's catalog rows, its histories in (at most) two
@@ -126,6 +148,8 @@ pub(super) struct StepBatch<'a> {
     pub(super) examples: &'a [&'a Example],
     pub(super) rows: Tensor<1, Int>,
     pub(super) groups: [Vec<UserSequence>; 2],
+    /// Each example's whole history in batch-catalog rows, when the model reads bags.
+    pub(super) wholes: Vec<History>,
     /// Targets as rows of the batch catalog.
     pub(super) targets: Tensor<2, Int>,
     /// Ratings minus the training mean.
@@ -141,9 +165,15 @@ impl<'a> StepBatch<'a> {
         examples: &'a [&'a Example],
         n_movies: usize,
         mean_rating: f32,
+        whole_histories: bool,
         device: &Device,
     ) -> Self {
-        let (rows, mut contexts, target_rows) = batch_catalog(examples, n_movies);
+        let BatchCatalog {
+            rows,
+            mut contexts,
+            targets: target_rows,
+            wholes,
+        } = batch_catalog(examples, n_movies, whole_histories);
         let n_rows = rows.len();
         let lengths: Vec<usize> = contexts.iter().map(UserSequence::len).collect();
         let split = cheapest_split(&lengths);
@@ -165,6 +195,7 @@ impl<'a> StepBatch<'a> {
             examples,
             rows: Tensor::from_data(TensorData::new(rows, [n_rows]), device),
             groups: [contexts, long],
+            wholes,
             targets: Tensor::from_data(TensorData::new(targets, shape), device),
             truth: Tensor::from_data(TensorData::new(truth, shape), device),
             weight: Tensor::from_data(TensorData::new(weight, shape), device),

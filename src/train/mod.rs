@@ -115,17 +115,29 @@ impl MovieCnn {
         cfg: &TrainConfig,
         device: &Device,
     ) -> (Tensor<1>, f64) {
-        let table = self.movie_table(tokens.clone().select(0, batch.rows.clone()));
+        let mut table = self.movie_table(tokens.clone().select(0, batch.rows.clone()));
+        table.rows = Some(batch.rows.clone());
+        let n_rows = batch.rows.dims()[0];
+        let mut first = 0; // the group's first example
+        let mut encode_group = |group: &Vec<UserSequence>| {
+            let wholes = &batch.wholes[first.min(batch.wholes.len())..];
+            first += group.len();
+            let seqs: Vec<&UserSequence> = group.iter().collect();
+            let (hist, ratings, mask) = user_tensors(&seqs, device);
+            // The bags cover each whole history, in the batch's rows like the window.
+            let bag = self.reads_bags().then(|| {
+                let wholes: Vec<&[(usize, f32)]> =
+                    wholes[..group.len()].iter().map(Vec::as_slice).collect();
+                history_bag(&wholes, n_rows, device)
+            });
+            self.encode_users(&table, hist, ratings, mask, bag.as_ref())
+        };
         let users = UserEncoding::cat(
             batch
                 .groups
                 .iter()
                 .filter(|g| !g.is_empty())
-                .map(|group| {
-                    let seqs: Vec<&UserSequence> = group.iter().collect();
-                    let (hist, ratings, mask) = user_tensors(&seqs, device);
-                    self.encode_users(&table, hist, ratings, mask)
-                })
+                .map(&mut encode_group)
                 .collect(),
         );
         let predicted = self.score(&table, &users, batch.targets.clone());
@@ -135,14 +147,7 @@ impl MovieCnn {
         if cfg.rank_weight == 0.0 {
             return (mse, mse_value);
         }
-        // The bags are built only when the rank loss is on: [B, n_movies] each, every step.
-        let full: Vec<&[(usize, f32)]> = batch
-            .examples
-            .iter()
-            .map(|e| e.full_context.as_slice())
-            .collect();
-        let bag = history_bag(&full, tokens.dims()[0], device);
-        match self.rank_logits(&users, &bag) {
+        match self.rank_logits(&users) {
             Some(logits) => {
                 let rank = rank_loss(logits, batch, device);
                 (mse + rank * cfg.rank_weight, mse_value)
@@ -205,7 +210,8 @@ impl Steps {
         let (mut loss_sum, mut n) = (0.0f64, 0usize);
         for mut examples in batches {
             examples.sort_by_key(|e| e.context.len());
-            let batch = StepBatch::new(&examples, n_movies, self.mean_rating, &self.device);
+            let whole = model.reads_bags();
+            let batch = StepBatch::new(&examples, n_movies, self.mean_rating, whole, &self.device);
             let (loss, mse) = model.step_loss(&self.tokens, &batch, cfg, &self.device);
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = self.optimizer.step(self.lr, model, grads);
