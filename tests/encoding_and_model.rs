@@ -285,6 +285,14 @@ fn model_shapes_and_padding_with_and_without_each_optional_path() {
         let moved = scores(&encode(&[&older, &b]), vec![0, 1, 2, 3, 4, 5]);
         let changed = moved.iter().zip(&v).any(|(x, y)| (x - y).abs() > 1e-6);
         assert_eq!(changed, history_factors, "{label}");
+        // The factors read only what the window leaves out: nothing for `b`, held whole.
+        if let Some(factors) = users.factors() {
+            let f: Vec<f32> = factors.clone().try_into_vec_as().unwrap();
+            let (long, short) = f.split_at(cfg.movie_dim);
+            assert!(short.iter().all(|x| x.abs() < 1e-6), "{short:?}");
+            assert!(long.iter().any(|x| x.abs() > 1e-6), "{long:?}");
+        }
+        assert_eq!(users.factors().is_some(), history_factors, "{label}");
     }
 }
 

@@ -37,8 +37,9 @@ pub struct ModelConfig {
     /// movie). Absent in older model files.
     #[serde(default)]
     pub n_movies: usize,
-    /// Adds the history factors (needs a rank head): the rank head's bags over the whole history
-    /// also move the predicted rating, as in Koren's asymmetric SVD. Absent in older model files.
+    /// Adds the history factors (needs a rank head): the ratings older than the CNN's window
+    /// move the predicted rating through the rank head's movie vectors, as in Koren's asymmetric
+    /// SVD, and the bias path sums the whole history. Absent in older model files.
     #[serde(default)]
     pub history_factors: bool,
 }

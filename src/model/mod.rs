@@ -17,9 +17,9 @@
 //!   for "will this user rate it" (user projection · movie vector + movie bias), trained with a
 //!   softmax over the catalog. Ranking by predicted rating alone favours what everybody rates
 //!   highly; this head is what makes the top of the list follow the visitor's taste.
-//! * Optional history factors (not in the paper): the rank head's sums over the *whole* history
-//!   also enter the rating head's user·movie term (Koren's asymmetric SVD); the CNN reads only
-//!   the latest `history_len` ratings.
+//! * Optional history factors (not in the paper): the CNN reads only the latest `history_len`
+//!   ratings; the rank head's sums over the older ones enter the rating head's user·movie term
+//!   (Koren's asymmetric SVD), and the bias path's user bias sums the whole history.
 
 mod config;
 mod conv;
@@ -61,6 +61,17 @@ pub struct UserEncoding {
     bias: Option<Tensor<2>>,
     /// The rank head's bag sums over the whole history, each `[B, rank_dim]`, with a rank head.
     bags: Option<[Tensor<2>; 2]>,
+    /// `[B, movie_dim]`: the history factors' term of the user's interaction vector.
+    factors: Option<Tensor<2>>,
+}
+
+/// `Tensor::cat` of one optional field of every part, if every part has it.
+fn cat_field(
+    parts: &[UserEncoding],
+    field: impl Fn(&UserEncoding) -> Option<Tensor<2>>,
+) -> Option<Tensor<2>> {
+    let all = parts.iter().map(field).collect::<Option<Vec<_>>>()?;
+    Some(Tensor::cat(all, 0))
 }
 
 impl UserEncoding {
@@ -69,29 +80,26 @@ impl UserEncoding {
         self.bias.as_ref()
     }
 
+    /// `[B, movie_dim]`: the history factors' term, with them.
+    pub fn factors(&self) -> Option<&Tensor<2>> {
+        self.factors.as_ref()
+    }
+
     /// Joins the encodings of consecutive groups of users (each group padded to its own longest
     /// history) into one batch, in order.
     pub fn cat(mut parts: Vec<UserEncoding>) -> UserEncoding {
         if parts.len() == 1 {
             return parts.remove(0);
         }
-        let bias = parts
-            .iter()
-            .map(|p| p.bias.clone())
-            .collect::<Option<Vec<_>>>()
-            .map(|b| Tensor::cat(b, 0));
-        let bags = parts
-            .iter()
-            .map(|p| p.bags.clone())
-            .collect::<Option<Vec<_>>>()
-            .map(|b| {
-                let (rated, rating): (Vec<_>, Vec<_>) = b.into_iter().map(|[x, y]| (x, y)).unzip();
-                [Tensor::cat(rated, 0), Tensor::cat(rating, 0)]
-            });
+        let bias = cat_field(&parts, |p| p.bias.clone());
+        let rated = cat_field(&parts, |p| p.bags.as_ref().map(|[x, _]| x.clone()));
+        let rating = cat_field(&parts, |p| p.bags.as_ref().map(|[_, y]| y.clone()));
+        let factors = cat_field(&parts, |p| p.factors.clone());
         UserEncoding {
             pooled: Tensor::cat(parts.into_iter().map(|p| p.pooled).collect(), 0),
             bias,
-            bags,
+            bags: rated.zip(rating).map(|(x, y)| [x, y]),
+            factors,
         }
     }
 }
@@ -166,6 +174,8 @@ impl MovieCnn {
         let [_, d] = table.vectors.dims();
         let flat = movies.reshape([b * h]);
         let count = mask.clone().sum_dim(1); // [B, 1]: real ratings per user
+        let (window_movies, window_ratings, window_mask) =
+            (flat.clone(), ratings.clone(), mask.clone());
         let bias = match (&self.bias_path, &table.bias, bag) {
             (Some(path), Some(movie_bias), Some(bag)) if self.history_factors.is_some() => {
                 Some(path.user_bias_of_bag(bag, movie_bias.clone()))
@@ -196,10 +206,24 @@ impl MovieCnn {
             (Some(head), Some(bag)) => Some(head.bag_sums(bag, table.rows.clone())),
             _ => None,
         };
+        // The ratings the window leaves out, trusted like the CNN's vector: n / (n + μ) of the
+        // whole history's n. A history the window holds whole (every newcomer's) gets none.
+        let factors = match (&self.history_factors, &self.rank_head, &bags, bag) {
+            (Some(factors), Some(head), Some(sums), Some(bag)) => {
+                let window = (window_movies, window_ratings, window_mask);
+                let older = head.older_sums(sums, table.rows.clone(), window, bag.count.clone());
+                Some(match &self.history_gate {
+                    Some(gate) => factors.forward(&older) * gate.weight(bag.count.clone()),
+                    None => factors.forward(&older),
+                })
+            }
+            _ => None,
+        };
         UserEncoding {
             pooled: self.dropout.forward(pooled),
             bias,
             bags,
+            factors,
         }
     }
 
@@ -230,8 +254,8 @@ impl MovieCnn {
             .reshape([b, 1, hd]);
         let pre_hidden = user_hidden + movie_hidden;
         let mut interaction = self.interaction.forward(users.pooled.clone());
-        if let (Some(factors), Some(sums)) = (&self.history_factors, &users.bags) {
-            interaction = interaction + factors.forward(sums);
+        if let Some(factors) = &users.factors {
+            interaction = interaction + factors.clone();
         }
         let interaction = interaction.reshape([b, 1, d]);
         let hidden = self.dropout.forward(relu(pre_hidden));

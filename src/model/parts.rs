@@ -54,21 +54,52 @@ impl RankHead {
         bag: &HistoryBag,
         rows: Option<Tensor<1, Int>>,
     ) -> [Tensor<2>; 2] {
-        let movies = match rows {
-            Some(rows) => self.movies.val().select(0, rows),
-            None => self.movies.val(),
-        };
+        let movies = self.movies_of(rows);
         [
             bag.rated.clone().matmul(movies.clone()),
             bag.rating.clone().matmul(movies),
         ]
     }
+
+    /// The vectors of the catalog `rows` (`None`: the whole catalog).
+    fn movies_of(&self, rows: Option<Tensor<1, Int>>) -> Tensor<2> {
+        match rows {
+            Some(rows) => self.movies.val().select(0, rows),
+            None => self.movies.val(),
+        }
+    }
+
+    /// `sums` (see [`RankHead::bag_sums`]) less the CNN's window's share of them: the sums over
+    /// the ratings older than the window. `window`: its movies `[B·H]` (table rows), rating
+    /// features and mask `[B, H]`; `count`: the whole history's n `[B, 1]`.
+    pub(super) fn older_sums(
+        &self,
+        sums: &[Tensor<2>; 2],
+        rows: Option<Tensor<1, Int>>,
+        window: (Tensor<1, Int>, Tensor<2>, Tensor<2>),
+        count: Tensor<2>,
+    ) -> [Tensor<2>; 2] {
+        let (movies, ratings, mask) = window;
+        let [b, h] = mask.dims();
+        let vectors = self.movies_of(rows).select(0, movies);
+        let [_, r] = vectors.dims();
+        let vectors = vectors.reshape([b, h, r]);
+        let weight = (mask / count.clamp_min(1.0).sqrt()).reshape([b, h, 1]);
+        let rated = (vectors.clone() * weight.clone())
+            .sum_dim(1)
+            .reshape([b, r]);
+        let rating = (vectors * weight * ratings.reshape([b, h, 1]))
+            .sum_dim(1)
+            .reshape([b, r]);
+        [sums[0].clone() - rated, sums[1].clone() - rating]
+    }
 }
 
-/// Koren's asymmetric-SVD term for the rating head: the rank head's bag sums over the *whole*
-/// history, mapped into the movie-vector space and added to the user's interaction vector, so a
-/// heavy rater's ratings older than the CNN's window still move every prediction. Both maps start
-/// at zero: the model begins as it would without them.
+/// Koren's asymmetric-SVD term for the rating head: the rank head's bag sums over the ratings
+/// *older than the CNN's window*, mapped into the movie-vector space and added to the user's
+/// interaction vector, so a heavy rater's early ratings still move every prediction. A history
+/// the window holds whole (every newcomer's) gets no term: on validation users, factors over the
+/// whole history made newcomers' lists and ratings worse. Both maps start at zero.
 #[derive(Module, Debug)]
 pub struct HistoryFactors {
     pub(super) rated: Linear,

@@ -82,21 +82,26 @@ impl TrainConfig {
     }
 
     /// The best configuration we found by validation RMSE (see README): the paper's widths plus
-    /// the bias path and the history gate; Adam on batches of 32 histories × 32 targets, with a
-    /// moving average of the weights and learning-rate decay; no dropout (the model underfits
-    /// rather than overfits); a 64-rating history; a tenth of the histories cut to a newcomer's
-    /// first few ratings and a quarter of the rest to a few random ones. More steps kept helping;
-    /// 13 epochs is what fits `cv`'s 10-minute budget on 2 cores.
+    /// the bias path, the history gate, a 48-wide rank head and the history factors (the bias
+    /// and the asymmetric-SVD term read the whole history, so the convolutions need only the
+    /// latest 32 ratings); Adam on batches of 32 histories × 32 targets, with a moving average
+    /// of the weights and learning-rate decay; no dropout; a tenth of the histories cut to a
+    /// newcomer's first few ratings and a quarter of the rest to a few random ones; at most 13
+    /// epochs (the best is usually the 6th to the 10th), within `cv`'s 10-minute budget.
     pub fn default_preset() -> Self {
         Self {
             preset: "default".into(),
             model: ModelConfig {
                 bias_path: true,
                 history_gate: true,
-                rank_dim: 32,
+                rank_dim: 48,
+                history_factors: true,
                 ..ModelConfig::paper(0)
             },
-            encoder: EncoderConfig::default(),
+            encoder: EncoderConfig {
+                history_len: 32,
+                ..EncoderConfig::default()
+            },
             optimizer: OptimizerConfig::Adam {
                 lr: 3e-3,
                 weight_decay: 0.0,
