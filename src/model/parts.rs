@@ -114,6 +114,15 @@ impl HistoryFactors {
 }
 
 impl BiasPath {
+    /// `[a, c, λ]`, each `[1, 1]`.
+    fn coefficients(&self) -> [Tensor<2>; 3] {
+        let p = self.user.val();
+        let scale = p.clone().narrow(0, 0, 1).reshape([1, 1]);
+        let shift = p.clone().narrow(0, 1, 1).reshape([1, 1]);
+        let shrinkage = burn::tensor::activation::softplus(p.narrow(0, 2, 1), 1.0).reshape([1, 1]);
+        [scale, shift, shrinkage]
+    }
+
     /// `ratings`, `mask`, `history_bias`: `[B, H]`, `count` (real ratings): `[B, 1]` → `[B, 1]`.
     pub(super) fn user_bias(
         &self,
@@ -122,10 +131,7 @@ impl BiasPath {
         count: Tensor<2>,
         history_bias: Tensor<2>,
     ) -> Tensor<2> {
-        let p = self.user.val();
-        let scale = p.clone().narrow(0, 0, 1).reshape([1, 1]);
-        let shift = p.clone().narrow(0, 1, 1).reshape([1, 1]);
-        let shrinkage = burn::tensor::activation::softplus(p.narrow(0, 2, 1), 1.0).reshape([1, 1]);
+        let [scale, shift, shrinkage] = self.coefficients();
         let deviation = (ratings * scale + shift - history_bias) * mask;
         deviation.sum_dim(1) / (count + shrinkage)
     }
@@ -133,10 +139,7 @@ impl BiasPath {
     /// [`BiasPath::user_bias`] over the whole history: the same sum, read from the bag's
     /// 1/√n-scaled rows (`movie_bias`: `[n_movies]`, the bag's columns) → `[B, 1]`.
     pub(super) fn user_bias_of_bag(&self, bag: &HistoryBag, movie_bias: Tensor<1>) -> Tensor<2> {
-        let p = self.user.val();
-        let scale = p.clone().narrow(0, 0, 1).reshape([1, 1]);
-        let shift = p.clone().narrow(0, 1, 1).reshape([1, 1]);
-        let shrinkage = burn::tensor::activation::softplus(p.narrow(0, 2, 1), 1.0).reshape([1, 1]);
+        let [scale, shift, shrinkage] = self.coefficients();
         let [m] = movie_bias.dims();
         let root_n = bag.count.clone().sqrt();
         let rating_sum = bag.rating.clone().sum_dim(1) * scale;
