@@ -109,7 +109,8 @@ pub fn token_tensor(encoder: &Encoder, device: &Device) -> Tensor<2, Int> {
 
 /// Encodes users from their whole histories (dense movie index, rating; oldest first) through
 /// the one encoder: the CNN's window of each, padded to the longest, and the bags when the model
-/// reads them. Training and inference both go through here.
+/// reads them. Every inference path goes through here; training builds the same tensors from its
+/// examples, whose windows the encoder made, re-indexed into the batch's catalog rows.
 pub fn encode_histories(
     model: &MovieCnn,
     table: &MovieTable,

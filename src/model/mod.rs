@@ -202,16 +202,21 @@ impl MovieCnn {
         if let Some(gate) = &self.history_gate {
             pooled = pooled * gate.weight(count);
         }
-        let bags = match (&self.rank_head, bag) {
-            (Some(head), Some(bag)) => Some(head.bag_sums(bag, table.rows.clone())),
+        // The rank head's vectors of the table's rows: the bags' columns.
+        let bag_movies = self
+            .rank_head
+            .as_ref()
+            .map(|head| head.movies_of(table.rows.clone()));
+        let bags = match (&self.rank_head, &bag_movies, bag) {
+            (Some(head), Some(movies), Some(bag)) => Some(head.bag_sums(bag, movies)),
             _ => None,
         };
         // The ratings the window leaves out, trusted like the CNN's vector: n / (n + μ) of the
         // whole history's n. A history the window holds whole (every newcomer's) gets none.
-        let factors = match (&self.history_factors, &self.rank_head, &bags, bag) {
-            (Some(factors), Some(head), Some(sums), Some(bag)) => {
+        let factors = match (&self.history_factors, &bag_movies, &bags, bag) {
+            (Some(factors), Some(movies), Some(sums), Some(bag)) => {
                 let window = (window_movies, window_ratings, window_mask);
-                let older = head.older_sums(sums, table.rows.clone(), window, bag.count.clone());
+                let older = RankHead::older_sums(sums, movies, window, bag.count.clone());
                 Some(match &self.history_gate {
                     Some(gate) => factors.forward(&older) * gate.weight(bag.count.clone()),
                     None => factors.forward(&older),

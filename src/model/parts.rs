@@ -48,21 +48,16 @@ pub struct RankHead {
 
 impl RankHead {
     /// The bag sums `[Σ v_j/√n, Σ ρ_j v_j/√n]`, each `[B, rank_dim]`, over the whole history.
-    /// `rows`: the catalog rows the bag's columns stand for (`None`: the whole catalog).
-    pub(super) fn bag_sums(
-        &self,
-        bag: &HistoryBag,
-        rows: Option<Tensor<1, Int>>,
-    ) -> [Tensor<2>; 2] {
-        let movies = self.movies_of(rows);
+    /// `movies`: the vectors of the bag's columns ([`RankHead::movies_of`]).
+    pub(super) fn bag_sums(&self, bag: &HistoryBag, movies: &Tensor<2>) -> [Tensor<2>; 2] {
         [
             bag.rated.clone().matmul(movies.clone()),
-            bag.rating.clone().matmul(movies),
+            bag.rating.clone().matmul(movies.clone()),
         ]
     }
 
     /// The vectors of the catalog `rows` (`None`: the whole catalog).
-    fn movies_of(&self, rows: Option<Tensor<1, Int>>) -> Tensor<2> {
+    pub(super) fn movies_of(&self, rows: Option<Tensor<1, Int>>) -> Tensor<2> {
         match rows {
             Some(rows) => self.movies.val().select(0, rows),
             None => self.movies.val(),
@@ -70,18 +65,18 @@ impl RankHead {
     }
 
     /// `sums` (see [`RankHead::bag_sums`]) less the CNN's window's share of them: the sums over
-    /// the ratings older than the window. `window`: its movies `[B·H]` (table rows), rating
-    /// features and mask `[B, H]`; `count`: the whole history's n `[B, 1]`.
+    /// the ratings older than the window. `movies`: as for [`RankHead::bag_sums`]; `window`:
+    /// its movies `[B·H]` (table rows), rating features and mask `[B, H]`; `count`: the whole
+    /// history's n `[B, 1]`.
     pub(super) fn older_sums(
-        &self,
         sums: &[Tensor<2>; 2],
-        rows: Option<Tensor<1, Int>>,
+        movies: &Tensor<2>,
         window: (Tensor<1, Int>, Tensor<2>, Tensor<2>),
         count: Tensor<2>,
     ) -> [Tensor<2>; 2] {
-        let (movies, ratings, mask) = window;
+        let (window_movies, ratings, mask) = window;
         let [b, h] = mask.dims();
-        let vectors = self.movies_of(rows).select(0, movies);
+        let vectors = movies.clone().select(0, window_movies);
         let [_, r] = vectors.dims();
         let vectors = vectors.reshape([b, h, r]);
         let weight = (mask / count.clamp_min(1.0).sqrt()).reshape([b, h, 1]);

@@ -148,8 +148,9 @@ pub(super) struct StepBatch<'a> {
     pub(super) examples: &'a [&'a Example],
     pub(super) rows: Tensor<1, Int>,
     pub(super) groups: [Vec<UserSequence>; 2],
-    /// Each example's whole history in batch-catalog rows, when the model reads bags.
-    pub(super) wholes: Vec<History>,
+    /// Each example's whole history in batch-catalog rows, when the model reads bags, split
+    /// like `groups`.
+    pub(super) wholes: [Vec<History>; 2],
     /// Targets as rows of the batch catalog.
     pub(super) targets: Tensor<2, Int>,
     /// Ratings minus the training mean.
@@ -172,7 +173,7 @@ impl<'a> StepBatch<'a> {
             rows,
             mut contexts,
             targets: target_rows,
-            wholes,
+            mut wholes,
         } = batch_catalog(examples, n_movies, whole_histories);
         let n_rows = rows.len();
         let lengths: Vec<usize> = contexts.iter().map(UserSequence::len).collect();
@@ -191,11 +192,12 @@ impl<'a> StepBatch<'a> {
         let n_targets: f32 = weight.iter().sum();
         let shape = [examples.len(), t];
         let long = contexts.split_off(split);
+        let long_wholes = wholes.split_off(split.min(wholes.len()));
         Self {
             examples,
             rows: Tensor::from_data(TensorData::new(rows, [n_rows]), device),
             groups: [contexts, long],
-            wholes,
+            wholes: [wholes, long_wholes],
             targets: Tensor::from_data(TensorData::new(targets, shape), device),
             truth: Tensor::from_data(TensorData::new(truth, shape), device),
             weight: Tensor::from_data(TensorData::new(weight, shape), device),

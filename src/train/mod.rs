@@ -118,16 +118,12 @@ impl MovieCnn {
         let mut table = self.movie_table(tokens.clone().select(0, batch.rows.clone()));
         table.rows = Some(batch.rows.clone());
         let n_rows = batch.rows.dims()[0];
-        let mut first = 0; // the group's first example
-        let mut encode_group = |group: &Vec<UserSequence>| {
-            let wholes = &batch.wholes[first.min(batch.wholes.len())..];
-            first += group.len();
+        let encode_group = |(group, wholes): (&Vec<UserSequence>, &Vec<History>)| {
             let seqs: Vec<&UserSequence> = group.iter().collect();
             let (hist, ratings, mask) = user_tensors(&seqs, device);
             // The bags cover each whole history, in the batch's rows like the window.
             let bag = self.reads_bags().then(|| {
-                let wholes: Vec<&[(usize, f32)]> =
-                    wholes[..group.len()].iter().map(Vec::as_slice).collect();
+                let wholes: Vec<&[(usize, f32)]> = wholes.iter().map(Vec::as_slice).collect();
                 history_bag(&wholes, n_rows, device)
             });
             self.encode_users(&table, hist, ratings, mask, bag.as_ref())
@@ -136,8 +132,9 @@ impl MovieCnn {
             batch
                 .groups
                 .iter()
-                .filter(|g| !g.is_empty())
-                .map(&mut encode_group)
+                .zip(&batch.wholes)
+                .filter(|(g, _)| !g.is_empty())
+                .map(encode_group)
                 .collect(),
         );
         let predicted = self.score(&table, &users, batch.targets.clone());
