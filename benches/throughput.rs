@@ -1,5 +1,8 @@
 //! Training throughput (target ratings per second) of the two presets, on u1.base.
 //! A benchmark that prints figures, not a pass/fail test: `cargo bench --bench throughput`.
+//! With `MOVIEREC_TORCH_PYTHON` naming a Python that has torch, the default preset's network is
+//! also trained in PyTorch (`benches/torch_twin.py`, same shapes and batches) right after, so the
+//! two figures come from one run on one machine.
 
 use std::path::PathBuf;
 
@@ -24,15 +27,41 @@ fn main() {
             .copied()
             .filter(|r| r.user <= users)
             .collect();
-        let Fitted { carve, outcome, .. } =
-            fit(&movies, &subset, &cfg, None, &device, &mut Quiet).expect("the preset is valid");
+        let Fitted {
+            carve,
+            outcome,
+            encoder,
+            ..
+        } = fit(&movies, &subset, &cfg, None, &device, &mut Quiet).expect("the preset is valid");
         println!(
-            "{name:>8} preset: {:>8.0} samples/s  ({} training ratings, batch {} × {} targets, {:.1}s for the epoch)",
+            "{name:>8} preset: {:>8.0} samples/s  ({} training ratings, batch {} × {} targets, {:.1}s for the epoch, {} parameters)",
             outcome.samples_per_second,
             carve.fit.len(),
             cfg.batch_size,
             cfg.targets_per_example,
-            outcome.log[0].seconds
+            outcome.log[0].seconds,
+            cfg.model.sized_for(&encoder).param_count()
         );
+        if name == "default" {
+            torch_twin(&data.path("u1.base"), encoder.vocab.len());
+        }
+    }
+}
+
+/// Runs `benches/torch_twin.py` with the encoder's vocabulary size, if a Python with torch is
+/// named; it prints its own line.
+fn torch_twin(base: &std::path::Path, vocab: usize) {
+    let Ok(python) = std::env::var("MOVIEREC_TORCH_PYTHON") else {
+        println!("   (set MOVIEREC_TORCH_PYTHON to a Python with torch for the PyTorch twin)");
+        return;
+    };
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/torch_twin.py");
+    let status = std::process::Command::new(&python)
+        .arg(script)
+        .arg(base)
+        .args(["--vocab", &vocab.to_string()])
+        .status();
+    if !status.as_ref().is_ok_and(|s| s.success()) {
+        println!("   the PyTorch twin did not run ({python}): {status:?}");
     }
 }
