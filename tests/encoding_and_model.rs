@@ -483,3 +483,61 @@ fn with_history_factors_the_user_bias_sums_the_whole_history() {
     let hand = expected_over(&history[2..], &movie_bias);
     assert!((window - hand).abs() < 1e-5, "{window} vs {hand}");
 }
+
+/// Sets the second `[n]`-shaped parameter (the rank head's newcomer bias, after its bias) to
+/// `0.01 × movie index`.
+struct RampSecondMovieBias(usize, usize);
+impl burn::module::ModuleMapper for RampSecondMovieBias {
+    fn map_float<const D: usize>(
+        &mut self,
+        param: burn::module::Param<Tensor<D>>,
+    ) -> burn::module::Param<Tensor<D>> {
+        if D != 1 || param.val().dims()[0] != self.0 {
+            return param;
+        }
+        self.1 += 1;
+        if self.1 != 2 {
+            return param;
+        }
+        let n = self.0;
+        param.map(|t| {
+            let ramp: Vec<f32> = (0..n).map(|i| 0.01 * i as f32).collect();
+            Tensor::<1>::from_data(TensorData::new(ramp, [n]), &t.device()).reshape(t.dims())
+        })
+    }
+}
+
+#[test]
+fn the_newcomer_bias_counts_as_much_as_the_gate_distrusts_the_history() {
+    use burn::module::Module;
+    let (_, _, encoder) = real_encoder(EncoderConfig {
+        history_len: 4,
+        ..EncoderConfig::default()
+    });
+    let device = movierec::device();
+    let logits = |newcomer_bias: bool, history: &[(usize, f32)]| -> Vec<f32> {
+        let cfg = movierec::model::ModelConfig {
+            newcomer_bias,
+            ..common::tiny_config(1).model.sized_for(&encoder)
+        };
+        assert!(cfg.history_gate && cfg.rank_dim > 0);
+        device.seed(7);
+        let model = cfg.init(&device).map(&mut RampSecondMovieBias(1682, 0));
+        let table = model.movie_table(token_tensor(&encoder, &device));
+        let users =
+            movierec::predict::encode_histories(&model, &table, &encoder, &[history], &device);
+        model.rank_logits(&users).unwrap().try_into_vec_as().unwrap()
+    };
+    // The gate's μ starts at softplus(2).
+    let mu = (1.0f32 + 2.0f32.exp()).ln();
+    for n in [1usize, 3, 9] {
+        let history: Vec<(usize, f32)> = (0..n).map(|m| (m, 4.0)).collect();
+        let (with, without) = (logits(true, &history), logits(false, &history));
+        let distrust = mu / (n as f32 + mu);
+        for m in [0usize, 100, 1681] {
+            let added = with[m] - without[m];
+            let expected = distrust * 0.01 * m as f32;
+            assert!((added - expected).abs() < 1e-4, "n {n}, movie {m}: {added} vs {expected}");
+        }
+    }
+}

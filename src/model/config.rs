@@ -42,6 +42,19 @@ pub struct ModelConfig {
     /// SVD, and the bias path sums the whole history. Absent in older model files.
     #[serde(default)]
     pub history_factors: bool,
+    /// Gives the rank head's bags (and the history factors read from them) their own per-movie
+    /// vectors instead of the vectors the head scores movies with: "what rating X says about a
+    /// user" and "how likely X is for a user" need not be the same vector. Needs a rank head.
+    /// Absent in older model files.
+    #[serde(default)]
+    pub bag_vectors: bool,
+    /// Gives the rank head a second per-movie bias for short histories, weighed by
+    /// `1 − n / (n + μ)` (the history gate's trust in n ratings): a heavy rater's softmax learns
+    /// how likely a movie is among those they have *not* rated yet, which puts the films nearly
+    /// everyone rates first too low for a newcomer. Needs a rank head and the history gate.
+    /// Absent in older model files.
+    #[serde(default)]
+    pub newcomer_bias: bool,
 }
 
 impl ModelConfig {
@@ -61,6 +74,8 @@ impl ModelConfig {
             rank_dim: 0,
             n_movies: 0,
             history_factors: false,
+            bag_vectors: false,
+            newcomer_bias: false,
         }
     }
 
@@ -110,6 +125,12 @@ impl ModelConfig {
         if r > 0 {
             total += linear(user, r, true) + 2 * linear(r, r, false) + n(self.n_movies) * n(r + 1);
         }
+        if self.bag_vectors {
+            total += n(self.n_movies) * n(r);
+        }
+        if self.newcomer_bias {
+            total += n(self.n_movies);
+        }
         if self.history_factors {
             total += 2 * linear(r, movie, false);
         }
@@ -155,6 +176,16 @@ impl ModelConfig {
                 user: Param::from_data([2.0f32, 0.0, 15.0], device),
             }),
             rank_head: (self.rank_dim > 0).then(|| RankHead {
+                bag_vectors: self.bag_vectors.then(|| {
+                    Initializer::Normal {
+                        mean: 0.0,
+                        std: 0.1,
+                    }
+                    .init([self.n_movies, self.rank_dim], device)
+                }),
+                newcomer_bias: self
+                    .newcomer_bias
+                    .then(|| Initializer::Zeros.init([self.n_movies], device)),
                 user: LinearConfig::new(self.user_dim(), self.rank_dim).init(device),
                 rated_bag: LinearConfig::new(self.rank_dim, self.rank_dim)
                     .with_bias(false)

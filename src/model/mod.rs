@@ -63,6 +63,8 @@ pub struct UserEncoding {
     bags: Option<[Tensor<2>; 2]>,
     /// `[B, movie_dim]`: the history factors' term of the user's interaction vector.
     factors: Option<Tensor<2>>,
+    /// `[B, 1]`: n, the whole history's number of ratings, with the bags.
+    count: Option<Tensor<2>>,
 }
 
 /// `Tensor::cat` of one optional field of every part, if every part has it.
@@ -95,11 +97,13 @@ impl UserEncoding {
         let rated = cat_field(&parts, |p| p.bags.as_ref().map(|[x, _]| x.clone()));
         let rating = cat_field(&parts, |p| p.bags.as_ref().map(|[_, y]| y.clone()));
         let factors = cat_field(&parts, |p| p.factors.clone());
+        let count = cat_field(&parts, |p| p.count.clone());
         UserEncoding {
             pooled: Tensor::cat(parts.into_iter().map(|p| p.pooled).collect(), 0),
             bias,
             bags: rated.zip(rating).map(|(x, y)| [x, y]),
             factors,
+            count,
         }
     }
 }
@@ -206,7 +210,7 @@ impl MovieCnn {
         let bag_movies = self
             .rank_head
             .as_ref()
-            .map(|head| head.movies_of(table.rows.clone()));
+            .map(|head| head.bag_vectors_of(table.rows.clone()));
         let bags = match (&self.rank_head, &bag_movies, bag) {
             (Some(head), Some(movies), Some(bag)) => Some(head.bag_sums(bag, movies)),
             _ => None,
@@ -229,6 +233,7 @@ impl MovieCnn {
             bias,
             bags,
             factors,
+            count: bag.map(|bag| bag.count.clone()),
         }
     }
 
@@ -286,6 +291,16 @@ impl MovieCnn {
         let user = head.user.forward(users.pooled.clone())
             + head.rated_bag.forward(rated.clone())
             + head.rating_bag.forward(rating.clone());
-        Some(user.matmul(head.movies.val().transpose()) + head.bias.val().reshape([1, m]))
+        let logits = user.matmul(head.movies.val().transpose()) + head.bias.val().reshape([1, m]);
+        // A short history's own popularity, as much as the gate distrusts its n.
+        Some(
+            match (&head.newcomer_bias, &self.history_gate, &users.count) {
+                (Some(newcomer), Some(gate), Some(count)) => {
+                    let distrust = gate.weight(count.clone()).neg() + 1.0;
+                    logits + distrust * newcomer.val().reshape([1, m])
+                }
+                _ => logits,
+            },
+        )
     }
 }
