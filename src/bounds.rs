@@ -105,6 +105,7 @@ impl ModelConfig {
                 "false without a rank head (model.rank_dim = 0)",
             ));
         }
+        real("model.rank_bag_power", self.rank_bag_power, 0.0, 2.0, false)?;
         if self.newcomer_bias && !(self.rank_dim > 0 && self.history_gate) {
             return Err(error(
                 "model.newcomer_bias",

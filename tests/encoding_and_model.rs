@@ -526,7 +526,11 @@ fn the_newcomer_bias_counts_as_much_as_the_gate_distrusts_the_history() {
         let table = model.movie_table(token_tensor(&encoder, &device));
         let users =
             movierec::predict::encode_histories(&model, &table, &encoder, &[history], &device);
-        model.rank_logits(&users).unwrap().try_into_vec_as().unwrap()
+        model
+            .rank_logits(&users)
+            .unwrap()
+            .try_into_vec_as()
+            .unwrap()
     };
     // The gate's μ starts at softplus(2).
     let mu = (1.0f32 + 2.0f32.exp()).ln();
@@ -537,7 +541,10 @@ fn the_newcomer_bias_counts_as_much_as_the_gate_distrusts_the_history() {
         for m in [0usize, 100, 1681] {
             let added = with[m] - without[m];
             let expected = distrust * 0.01 * m as f32;
-            assert!((added - expected).abs() < 1e-4, "n {n}, movie {m}: {added} vs {expected}");
+            assert!(
+                (added - expected).abs() < 1e-4,
+                "n {n}, movie {m}: {added} vs {expected}"
+            );
         }
     }
 }

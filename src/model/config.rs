@@ -46,15 +46,34 @@ pub struct ModelConfig {
     /// vectors instead of the vectors the head scores movies with: "what rating X says about a
     /// user" and "how likely X is for a user" need not be the same vector. Needs a rank head.
     /// Absent in older model files.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub bag_vectors: bool,
     /// Gives the rank head a second per-movie bias for short histories, weighed by
     /// `1 − n / (n + μ)` (the history gate's trust in n ratings): a heavy rater's softmax learns
     /// how likely a movie is among those they have *not* rated yet, which puts the films nearly
     /// everyone rates first too low for a newcomer. Needs a rank head and the history gate.
     /// Absent in older model files.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub newcomer_bias: bool,
+    /// The rank head reads its bags as Σ/n^p: p = ½ is Koren's Σ/√n, p = 1 a mean, with which a
+    /// six-film history pulls the list as hard as a 200-film one (under Σ/√n it is about six
+    /// times weaker than the movie biases it competes with). Absent in older model files: ½.
+    #[serde(default = "koren_power", skip_serializing_if = "is_koren_power")]
+    pub rank_bag_power: f64,
+}
+
+/// Switches added after model files were published are left out of a header while off, so a
+/// model that does not use them is written as before, byte for byte.
+fn is_false(on: &bool) -> bool {
+    !on
+}
+
+fn koren_power() -> f64 {
+    0.5
+}
+
+fn is_koren_power(p: &f64) -> bool {
+    *p == 0.5
 }
 
 impl ModelConfig {
@@ -76,6 +95,7 @@ impl ModelConfig {
             history_factors: false,
             bag_vectors: false,
             newcomer_bias: false,
+            rank_bag_power: 0.5,
         }
     }
 
@@ -212,6 +232,7 @@ impl ModelConfig {
                     rating: map(),
                 }
             }),
+            rank_bag_power: self.rank_bag_power,
             history_gate: self.history_gate.then(|| HistoryGate {
                 // softplus(2) ≈ 2.1 pseudo-ratings: one rating counts a third, 20 count 90%.
                 shrinkage: Param::from_data([2.0f32], device),

@@ -50,6 +50,8 @@ pub struct MovieCnn {
     history_gate: Option<HistoryGate>,
     rank_head: Option<RankHead>,
     history_factors: Option<HistoryFactors>,
+    /// See [`ModelConfig::rank_bag_power`].
+    rank_bag_power: f64,
 }
 
 /// A batch of encoded users: the pooled vector and, with the bias path, each user's bias.
@@ -288,9 +290,22 @@ impl MovieCnn {
     pub fn rank_logits(&self, users: &UserEncoding) -> Option<Tensor<2>> {
         let (head, [rated, rating]) = (self.rank_head.as_ref()?, users.bags.as_ref()?);
         let [m] = head.bias.val().dims();
-        let user = head.user.forward(users.pooled.clone())
-            + head.rated_bag.forward(rated.clone())
-            + head.rating_bag.forward(rating.clone());
+        let user = head.user.forward(users.pooled.clone());
+        let (rated, rating) = (
+            head.rated_bag.forward(rated.clone()),
+            head.rating_bag.forward(rating.clone()),
+        );
+        let user = match &users.count {
+            // The bags hold Σ/√n: n^(p − ½) more makes Σ/n^p.
+            Some(count) if self.rank_bag_power != 0.5 => {
+                let extra = count
+                    .clone()
+                    .clamp_min(1.0)
+                    .powf_scalar(self.rank_bag_power - 0.5);
+                user + (rated + rating) / extra
+            }
+            _ => user + rated + rating,
+        };
         let logits = user.matmul(head.movies.val().transpose()) + head.bias.val().reshape([1, m]);
         // A short history's own popularity, as much as the gate distrusts its n.
         Some(
