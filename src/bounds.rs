@@ -106,6 +106,13 @@ impl ModelConfig {
             ));
         }
         real("model.rank_bag_power", self.rank_bag_power, 0.0, 2.0, false)?;
+        if self.rank_bag_means && self.rank_dim == 0 {
+            return Err(error(
+                "model.rank_bag_means",
+                true,
+                "false without a rank head (model.rank_dim = 0)",
+            ));
+        }
         if self.newcomer_bias && !(self.rank_dim > 0 && self.history_gate) {
             return Err(error(
                 "model.newcomer_bias",

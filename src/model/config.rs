@@ -60,6 +60,12 @@ pub struct ModelConfig {
     /// times weaker than the movie biases it competes with). Absent in older model files: ½.
     #[serde(default = "koren_power", skip_serializing_if = "is_koren_power")]
     pub rank_bag_power: f64,
+    /// Adds to the rank head's user vector a second pair of maps over the bags read as means
+    /// (Σ/n) beside Koren's Σ/√n: a short history's mean is as long as a heavy rater's, so the
+    /// head can let six films pull a newcomer's list without heavy raters' lists leaning on
+    /// their means. Both maps start at zero. Needs a rank head. Absent in older model files.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub rank_bag_means: bool,
 }
 
 /// Switches added after model files were published are left out of a header while off, so a
@@ -96,6 +102,7 @@ impl ModelConfig {
             bag_vectors: false,
             newcomer_bias: false,
             rank_bag_power: 0.5,
+            rank_bag_means: false,
         }
     }
 
@@ -150,6 +157,9 @@ impl ModelConfig {
         }
         if self.newcomer_bias {
             total += n(self.n_movies);
+        }
+        if self.rank_bag_means {
+            total += 2 * linear(r, r, false);
         }
         if self.history_factors {
             total += 2 * linear(r, movie, false);
@@ -206,6 +216,15 @@ impl ModelConfig {
                 newcomer_bias: self
                     .newcomer_bias
                     .then(|| Initializer::Zeros.init([self.n_movies], device)),
+                mean_bags: self.rank_bag_means.then(|| {
+                    let map = || {
+                        LinearConfig::new(self.rank_dim, self.rank_dim)
+                            .with_bias(false)
+                            .with_initializer(Initializer::Zeros)
+                            .init(device)
+                    };
+                    [map(), map()]
+                }),
                 user: LinearConfig::new(self.user_dim(), self.rank_dim).init(device),
                 rated_bag: LinearConfig::new(self.rank_dim, self.rank_dim)
                     .with_bias(false)

@@ -288,13 +288,20 @@ impl MovieCnn {
     /// users were encoded without their bags): a softmax over them is the probability that the
     /// user's next rating is of each movie.
     pub fn rank_logits(&self, users: &UserEncoding) -> Option<Tensor<2>> {
-        let (head, [rated, rating]) = (self.rank_head.as_ref()?, users.bags.as_ref()?);
+        let (head, [rated_sum, rating_sum]) = (self.rank_head.as_ref()?, users.bags.as_ref()?);
         let [m] = head.bias.val().dims();
         let user = head.user.forward(users.pooled.clone());
         let (rated, rating) = (
-            head.rated_bag.forward(rated.clone()),
-            head.rating_bag.forward(rating.clone()),
+            head.rated_bag.forward(rated_sum.clone()),
+            head.rating_bag.forward(rating_sum.clone()),
         );
+        let means = match (&head.mean_bags, &users.count) {
+            (Some([rated_map, rating_map]), Some(count)) => Some(
+                (rated_map.forward(rated_sum.clone()) + rating_map.forward(rating_sum.clone()))
+                    / count.clone().clamp_min(1.0).sqrt(),
+            ),
+            _ => None,
+        };
         let user = match &users.count {
             // The bags hold Σ/√n: n^(p − ½) more makes Σ/n^p.
             Some(count) if self.rank_bag_power != 0.5 => {
@@ -305,6 +312,10 @@ impl MovieCnn {
                 user + (rated + rating) / extra
             }
             _ => user + rated + rating,
+        };
+        let user = match means {
+            Some(means) => user + means,
+            None => user,
         };
         let logits = user.matmul(head.movies.val().transpose()) + head.bias.val().reshape([1, m]);
         // A short history's own popularity, as much as the gate distrusts its n.

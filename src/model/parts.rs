@@ -50,6 +50,8 @@ pub struct RankHead {
     /// `[n_movies]`: the popularity a short history adds, with `newcomer_bias` (see
     /// [`super::ModelConfig::newcomer_bias`]).
     pub(super) newcomer_bias: Option<Param<Tensor<1>>>,
+    /// The maps of the bags read as means, with `rank_bag_means`: `[rated, rating]`.
+    pub(super) mean_bags: Option<[Linear; 2]>,
 }
 
 impl RankHead {
