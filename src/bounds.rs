@@ -98,28 +98,6 @@ impl ModelConfig {
                 "false without a rank head (model.rank_dim = 0)",
             ));
         }
-        if self.bag_vectors && self.rank_dim == 0 {
-            return Err(error(
-                "model.bag_vectors",
-                true,
-                "false without a rank head (model.rank_dim = 0)",
-            ));
-        }
-        real("model.rank_bag_power", self.rank_bag_power, 0.0, 2.0, false)?;
-        if self.rank_bag_means && self.rank_dim == 0 {
-            return Err(error(
-                "model.rank_bag_means",
-                true,
-                "false without a rank head (model.rank_dim = 0)",
-            ));
-        }
-        if self.newcomer_bias && !(self.rank_dim > 0 && self.history_gate) {
-            return Err(error(
-                "model.newcomer_bias",
-                true,
-                "false without a rank head and the history gate",
-            ));
-        }
         real("model.dropout", self.dropout, 0.0, 1.0, true)
     }
 
@@ -188,13 +166,6 @@ impl crate::train::TrainConfig {
         real("weight_average", self.weight_average, 0.0, 1.0, true)?;
         real("lr_decay", self.lr_decay, 1e-6, 1.0, false)?;
         real("rank_weight", self.rank_weight, 0.0, 1000.0, false)?;
-        real(
-            "rank_unliked_weight",
-            self.rank_unliked_weight,
-            0.0,
-            1.0,
-            false,
-        )?;
         if self.rank_weight > 0.0 && self.model.rank_dim == 0 {
             return Err(error(
                 "rank_weight",

@@ -90,9 +90,6 @@ fn param_count_is_what_init_builds() {
     ];
     configs[1].vocab_size = 300;
     configs[1].history_factors = true;
-    configs[1].bag_vectors = true;
-    configs[1].newcomer_bias = true;
-    configs[1].rank_bag_means = true;
     configs[1].n_movies = 40;
     configs[2].vocab_size = 50;
     configs[2].n_movies = 10;

@@ -42,44 +42,6 @@ pub struct ModelConfig {
     /// SVD, and the bias path sums the whole history. Absent in older model files.
     #[serde(default)]
     pub history_factors: bool,
-    /// Gives the rank head's bags (and the history factors read from them) their own per-movie
-    /// vectors instead of the vectors the head scores movies with: "what rating X says about a
-    /// user" and "how likely X is for a user" need not be the same vector. Needs a rank head.
-    /// Absent in older model files.
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub bag_vectors: bool,
-    /// Gives the rank head a second per-movie bias for short histories, weighed by
-    /// `1 − n / (n + μ)` (the history gate's trust in n ratings): a heavy rater's softmax learns
-    /// how likely a movie is among those they have *not* rated yet, which puts the films nearly
-    /// everyone rates first too low for a newcomer. Needs a rank head and the history gate.
-    /// Absent in older model files.
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub newcomer_bias: bool,
-    /// The rank head reads its bags as Σ/n^p: p = ½ is Koren's Σ/√n, p = 1 a mean, with which a
-    /// six-film history pulls the list as hard as a 200-film one (under Σ/√n it is about six
-    /// times weaker than the movie biases it competes with). Absent in older model files: ½.
-    #[serde(default = "koren_power", skip_serializing_if = "is_koren_power")]
-    pub rank_bag_power: f64,
-    /// Adds to the rank head's user vector a second pair of maps over the bags read as means
-    /// (Σ/n) beside Koren's Σ/√n: a short history's mean is as long as a heavy rater's, so the
-    /// head can let six films pull a newcomer's list without heavy raters' lists leaning on
-    /// their means. Both maps start at zero. Needs a rank head. Absent in older model files.
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub rank_bag_means: bool,
-}
-
-/// Switches added after model files were published are left out of a header while off, so a
-/// model that does not use them is written as before, byte for byte.
-fn is_false(on: &bool) -> bool {
-    !on
-}
-
-fn koren_power() -> f64 {
-    0.5
-}
-
-fn is_koren_power(p: &f64) -> bool {
-    *p == 0.5
 }
 
 impl ModelConfig {
@@ -99,10 +61,6 @@ impl ModelConfig {
             rank_dim: 0,
             n_movies: 0,
             history_factors: false,
-            bag_vectors: false,
-            newcomer_bias: false,
-            rank_bag_power: 0.5,
-            rank_bag_means: false,
         }
     }
 
@@ -152,15 +110,6 @@ impl ModelConfig {
         if r > 0 {
             total += linear(user, r, true) + 2 * linear(r, r, false) + n(self.n_movies) * n(r + 1);
         }
-        if self.bag_vectors {
-            total += n(self.n_movies) * n(r);
-        }
-        if self.newcomer_bias {
-            total += n(self.n_movies);
-        }
-        if self.rank_bag_means {
-            total += 2 * linear(r, r, false);
-        }
         if self.history_factors {
             total += 2 * linear(r, movie, false);
         }
@@ -206,25 +155,6 @@ impl ModelConfig {
                 user: Param::from_data([2.0f32, 0.0, 15.0], device),
             }),
             rank_head: (self.rank_dim > 0).then(|| RankHead {
-                bag_vectors: self.bag_vectors.then(|| {
-                    Initializer::Normal {
-                        mean: 0.0,
-                        std: 0.1,
-                    }
-                    .init([self.n_movies, self.rank_dim], device)
-                }),
-                newcomer_bias: self
-                    .newcomer_bias
-                    .then(|| Initializer::Zeros.init([self.n_movies], device)),
-                mean_bags: self.rank_bag_means.then(|| {
-                    let map = || {
-                        LinearConfig::new(self.rank_dim, self.rank_dim)
-                            .with_bias(false)
-                            .with_initializer(Initializer::Zeros)
-                            .init(device)
-                    };
-                    [map(), map()]
-                }),
                 user: LinearConfig::new(self.user_dim(), self.rank_dim).init(device),
                 rated_bag: LinearConfig::new(self.rank_dim, self.rank_dim)
                     .with_bias(false)
@@ -251,7 +181,6 @@ impl ModelConfig {
                     rating: map(),
                 }
             }),
-            rank_bag_power: self.rank_bag_power,
             history_gate: self.history_gate.then(|| HistoryGate {
                 // softplus(2) ≈ 2.1 pseudo-ratings: one rating counts a third, 20 count 90%.
                 shrinkage: Param::from_data([2.0f32], device),

@@ -50,8 +50,6 @@ pub struct MovieCnn {
     history_gate: Option<HistoryGate>,
     rank_head: Option<RankHead>,
     history_factors: Option<HistoryFactors>,
-    /// See [`ModelConfig::rank_bag_power`].
-    rank_bag_power: f64,
 }
 
 /// A batch of encoded users: the pooled vector and, with the bias path, each user's bias.
@@ -65,8 +63,6 @@ pub struct UserEncoding {
     bags: Option<[Tensor<2>; 2]>,
     /// `[B, movie_dim]`: the history factors' term of the user's interaction vector.
     factors: Option<Tensor<2>>,
-    /// `[B, 1]`: n, the whole history's number of ratings, with the bags.
-    count: Option<Tensor<2>>,
 }
 
 /// `Tensor::cat` of one optional field of every part, if every part has it.
@@ -99,13 +95,11 @@ impl UserEncoding {
         let rated = cat_field(&parts, |p| p.bags.as_ref().map(|[x, _]| x.clone()));
         let rating = cat_field(&parts, |p| p.bags.as_ref().map(|[_, y]| y.clone()));
         let factors = cat_field(&parts, |p| p.factors.clone());
-        let count = cat_field(&parts, |p| p.count.clone());
         UserEncoding {
             pooled: Tensor::cat(parts.into_iter().map(|p| p.pooled).collect(), 0),
             bias,
             bags: rated.zip(rating).map(|(x, y)| [x, y]),
             factors,
-            count,
         }
     }
 }
@@ -212,7 +206,7 @@ impl MovieCnn {
         let bag_movies = self
             .rank_head
             .as_ref()
-            .map(|head| head.bag_vectors_of(table.rows.clone()));
+            .map(|head| head.movies_of(table.rows.clone()));
         let bags = match (&self.rank_head, &bag_movies, bag) {
             (Some(head), Some(movies), Some(bag)) => Some(head.bag_sums(bag, movies)),
             _ => None,
@@ -235,7 +229,6 @@ impl MovieCnn {
             bias,
             bags,
             factors,
-            count: bag.map(|bag| bag.count.clone()),
         }
     }
 
@@ -288,45 +281,11 @@ impl MovieCnn {
     /// users were encoded without their bags): a softmax over them is the probability that the
     /// user's next rating is of each movie.
     pub fn rank_logits(&self, users: &UserEncoding) -> Option<Tensor<2>> {
-        let (head, [rated_sum, rating_sum]) = (self.rank_head.as_ref()?, users.bags.as_ref()?);
+        let (head, [rated, rating]) = (self.rank_head.as_ref()?, users.bags.as_ref()?);
         let [m] = head.bias.val().dims();
-        let user = head.user.forward(users.pooled.clone());
-        let (rated, rating) = (
-            head.rated_bag.forward(rated_sum.clone()),
-            head.rating_bag.forward(rating_sum.clone()),
-        );
-        let means = match (&head.mean_bags, &users.count) {
-            (Some([rated_map, rating_map]), Some(count)) => Some(
-                (rated_map.forward(rated_sum.clone()) + rating_map.forward(rating_sum.clone()))
-                    / count.clone().clamp_min(1.0).sqrt(),
-            ),
-            _ => None,
-        };
-        let user = match &users.count {
-            // The bags hold Σ/√n: n^(p − ½) more makes Σ/n^p.
-            Some(count) if self.rank_bag_power != 0.5 => {
-                let extra = count
-                    .clone()
-                    .clamp_min(1.0)
-                    .powf_scalar(self.rank_bag_power - 0.5);
-                user + (rated + rating) / extra
-            }
-            _ => user + rated + rating,
-        };
-        let user = match means {
-            Some(means) => user + means,
-            None => user,
-        };
-        let logits = user.matmul(head.movies.val().transpose()) + head.bias.val().reshape([1, m]);
-        // A short history's own popularity, as much as the gate distrusts its n.
-        Some(
-            match (&head.newcomer_bias, &self.history_gate, &users.count) {
-                (Some(newcomer), Some(gate), Some(count)) => {
-                    let distrust = gate.weight(count.clone()).neg() + 1.0;
-                    logits + distrust * newcomer.val().reshape([1, m])
-                }
-                _ => logits,
-            },
-        )
+        let user = head.user.forward(users.pooled.clone())
+            + head.rated_bag.forward(rated.clone())
+            + head.rating_bag.forward(rating.clone());
+        Some(user.matmul(head.movies.val().transpose()) + head.bias.val().reshape([1, m]))
     }
 }

@@ -44,19 +44,11 @@ pub struct RankHead {
     pub(super) movies: Param<Tensor<2>>,
     /// `[n_movies]`: how likely anyone is to rate the movie (its popularity, learned).
     pub(super) bias: Param<Tensor<1>>,
-    /// `[n_movies, rank_dim]`: the bags' own vectors, with `bag_vectors` (else the bags read
-    /// `movies`). Last, so that older files' parameters keep their order.
-    pub(super) bag_vectors: Option<Param<Tensor<2>>>,
-    /// `[n_movies]`: the popularity a short history adds, with `newcomer_bias` (see
-    /// [`super::ModelConfig::newcomer_bias`]).
-    pub(super) newcomer_bias: Option<Param<Tensor<1>>>,
-    /// The maps of the bags read as means, with `rank_bag_means`: `[rated, rating]`.
-    pub(super) mean_bags: Option<[Linear; 2]>,
 }
 
 impl RankHead {
     /// The bag sums `[Σ v_j/√n, Σ ρ_j v_j/√n]`, each `[B, rank_dim]`, over the whole history.
-    /// `movies`: the vectors of the bag's columns ([`RankHead::bag_vectors_of`]).
+    /// `movies`: the vectors of the bag's columns ([`RankHead::movies_of`]).
     pub(super) fn bag_sums(&self, bag: &HistoryBag, movies: &Tensor<2>) -> [Tensor<2>; 2] {
         [
             bag.rated.clone().matmul(movies.clone()),
@@ -64,12 +56,11 @@ impl RankHead {
         ]
     }
 
-    /// The bags' vectors of the catalog `rows` (`None`: the whole catalog).
-    pub(super) fn bag_vectors_of(&self, rows: Option<Tensor<1, Int>>) -> Tensor<2> {
-        let vectors = self.bag_vectors.as_ref().unwrap_or(&self.movies).val();
+    /// The vectors of the catalog `rows` (`None`: the whole catalog).
+    pub(super) fn movies_of(&self, rows: Option<Tensor<1, Int>>) -> Tensor<2> {
         match rows {
-            Some(rows) => vectors.select(0, rows),
-            None => vectors,
+            Some(rows) => self.movies.val().select(0, rows),
+            None => self.movies.val(),
         }
     }
 

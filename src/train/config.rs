@@ -52,16 +52,7 @@ pub struct TrainConfig {
     /// only, as in the paper). Needs `model.rank_dim > 0`.
     #[serde(default)]
     pub rank_weight: f64,
-    /// How much a target rated below [`crate::topn::LIKED`] counts in the rank head's loss
-    /// beside a liked one (1 = the head learns "will rate", 0 = "will rate and like", which is
-    /// what the list is judged by and what a visitor asks of it). Absent in older configs: 1.
-    #[serde(default = "every_rating_counts")]
-    pub rank_unliked_weight: f64,
     pub seed: u64,
-}
-
-fn every_rating_counts() -> f64 {
-    1.0
 }
 
 impl TrainConfig {
@@ -86,7 +77,6 @@ impl TrainConfig {
             validation_fraction: 0.05,
             weight_average: 0.0,
             rank_weight: 0.0,
-            rank_unliked_weight: 1.0,
             seed: 1,
         }
     }
@@ -127,7 +117,6 @@ impl TrainConfig {
             validation_fraction: 0.05,
             weight_average: 0.99,
             rank_weight: 0.3,
-            rank_unliked_weight: 1.0,
             seed: 1,
         }
     }

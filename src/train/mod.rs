@@ -26,7 +26,6 @@ use crate::model::{MovieCnn, UserEncoding};
 use crate::predict::{
     History, Scorer, histories, history_bag, predict_ratings, token_tensor, user_tensors,
 };
-use crate::topn::LIKED;
 
 pub use batches::{Example, make_examples};
 use batches::{StepBatch, epoch_batches};
@@ -34,34 +33,31 @@ pub use config::{OptimizerConfig, TrainConfig};
 
 /// Softmax cross-entropy of the rank head: each target movie should be likely among the movies
 /// the user has not rated in the example's history (those are masked out of the softmax, since
-/// a list never shows them). A target rated below [`LIKED`] weighs `unliked_weight`, a liked one
-/// 1; the loss is the weighted mean. `logits`: `[examples, n_movies]`.
+/// a list never shows them); the loss is the mean over the targets. `logits`:
+/// `[examples, n_movies]`; `weight`: `[examples, targets]`, 1 at a target, 0 at padding.
 fn rank_loss(
     logits: Tensor<2>,
     examples: &[&Example],
-    unliked_weight: f32,
+    weight: Tensor<2>,
+    n_targets: f32,
     device: &Device,
 ) -> Tensor<1> {
     let [b, m] = logits.dims();
-    let t = examples.iter().map(|e| e.targets.len()).max().unwrap_or(1);
+    let [_, t] = weight.dims();
     let mut seen = vec![0f32; b * m];
     let mut targets = vec![0i64; b * t];
-    let mut weight = vec![0f32; b * t];
     for (row, e) in examples.iter().enumerate() {
         for &(movie, _) in &e.full_context {
             seen[row * m + movie] = -1e4;
         }
-        for (j, &(movie, rating)) in e.targets.iter().enumerate() {
+        for (j, &(movie, _)) in e.targets.iter().enumerate() {
             targets[row * t + j] = movie as i64;
-            weight[row * t + j] = if rating >= LIKED { 1.0 } else { unliked_weight };
         }
     }
-    let total: f32 = weight.iter().sum();
     let seen = Tensor::<2>::from_data(TensorData::new(seen, [b, m]), device);
     let targets = Tensor::from_data(TensorData::new(targets, [b, t]), device);
-    let weight = Tensor::<2>::from_data(TensorData::new(weight, [b, t]), device);
     let log_p = burn::tensor::activation::log_softmax(logits + seen, 1);
-    -(log_p.gather(1, targets) * weight).sum() / total.max(1e-6)
+    -(log_p.gather(1, targets) * weight).sum() / n_targets
 }
 
 /// Per-epoch figures, written next to the model and plotted.
@@ -157,8 +153,8 @@ impl MovieCnn {
         }
         match self.rank_logits(&users) {
             Some(logits) => {
-                let unliked = cfg.rank_unliked_weight as f32;
-                let rank = rank_loss(logits, batch.examples, unliked, device);
+                let (examples, weight) = (batch.examples, batch.weight.clone());
+                let rank = rank_loss(logits, examples, weight, batch.n_targets, device);
                 (mse + rank * cfg.rank_weight, mse_value)
             }
             None => (mse, mse_value),
@@ -345,24 +341,20 @@ mod tests {
     }
 
     #[test]
-    fn rank_loss_masks_the_history_and_weighs_unliked_targets() {
+    fn rank_loss_is_the_mean_cross_entropy_over_unrated_movies() {
         let device = crate::device();
         let logits = [[0.5f32, -1.0, 2.0, 0.0], [1.5, 0.25, -0.5, 1.0]];
-        // User 0 rated movie 2 and is to rate 0 (liked) and 3 (not); user 1 is to rate 2 (liked).
+        // User 0 rated movie 2 and is to rate 0 and 3; user 1 rated 0 and is to rate 2 (its
+        // second target slot is padding).
         let first = example(vec![(2, 5.0)], vec![(0, 4.0), (3, 2.0)]);
         let second = example(vec![(0, 3.0)], vec![(2, 5.0)]);
-        let examples = [&first, &second];
+        let weight = Tensor::<2>::from_data([[1.0f32, 1.0], [1.0, 0.0]], &device);
         let tensor = Tensor::<2>::from_data(logits, &device);
-        for unliked in [1.0f32, 0.25, 0.0] {
-            let loss: f32 = rank_loss(tensor.clone(), &examples, unliked, &device).into_scalar();
-            let expected = (neg_log_p(&logits[0], &[2], 0)
-                + unliked * neg_log_p(&logits[0], &[2], 3)
-                + neg_log_p(&logits[1], &[0], 2))
-                / (2.0 + unliked);
-            assert!(
-                (loss - expected).abs() < 1e-5,
-                "{unliked}: {loss} vs {expected}"
-            );
-        }
+        let loss: f32 = rank_loss(tensor, &[&first, &second], weight, 3.0, &device).into_scalar();
+        let expected = (neg_log_p(&logits[0], &[2], 0)
+            + neg_log_p(&logits[0], &[2], 3)
+            + neg_log_p(&logits[1], &[0], 2))
+            / 3.0;
+        assert!((loss - expected).abs() < 1e-5, "{loss} vs {expected}");
     }
 }
