@@ -10,6 +10,10 @@ use movierec::data::DataDir;
 use movierec::experiment::{Fitted, fit};
 use movierec::train::{Quiet, TrainConfig};
 
+/// The CLI's allocator (src/main.rs), so that the figures are what `movierec train` runs at.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let root = std::env::var("MOVIEREC_DATA")
         .map(PathBuf::from)
