@@ -483,3 +483,48 @@ fn with_history_factors_the_user_bias_sums_the_whole_history() {
     let hand = expected_over(&history[2..], &movie_bias);
     assert!((window - hand).abs() < 1e-5, "{window} vs {hand}");
 }
+
+#[test]
+fn below_rank_bag_short_ratings_the_rank_head_reads_its_bags_as_means() {
+    let (_, _, encoder) = real_encoder(EncoderConfig {
+        history_len: 4,
+        ..EncoderConfig::default()
+    });
+    let device = movierec::device();
+    let logits = |rank_bag_short: usize, history: &[(usize, f32)]| -> Vec<f32> {
+        let cfg = movierec::model::ModelConfig {
+            rank_bag_short,
+            ..common::tiny_config(1).model.sized_for(&encoder)
+        };
+        device.seed(7);
+        let model = cfg.init(&device);
+        let table = model.movie_table(token_tensor(&encoder, &device));
+        let users =
+            movierec::predict::encode_histories(&model, &table, &encoder, &[history], &device);
+        model.rank_logits(&users).unwrap().try_into_vec_as().unwrap()
+    };
+    let history = |n: usize| -> Vec<(usize, f32)> {
+        (0..n)
+            .map(|m| (m, if m % 2 == 0 { 5.0 } else { 2.0 }))
+            .collect()
+    };
+    // A heavy rater's bags are Koren's Σ/√n whatever the threshold.
+    let long = history(40);
+    let (koren, switched) = (logits(0, &long), logits(20, &long));
+    assert!(koren.iter().zip(&switched).all(|(a, b)| (a - b).abs() < 1e-5));
+    // Five ratings: the bag terms are scaled by √(n₀/5), so against Σ/√n the logits move by
+    // (√(n₀/5) − 1) × the same vector for every n₀.
+    let short = history(5);
+    let koren = logits(0, &short);
+    let (at_20, at_40) = (logits(20, &short), logits(40, &short));
+    let expected = (4.0f32.sqrt() - 1.0) / (8.0f32.sqrt() - 1.0);
+    let mut checked = 0;
+    for m in 0..koren.len() {
+        let (a, b) = (at_20[m] - koren[m], at_40[m] - koren[m]);
+        if b.abs() > 1e-2 {
+            assert!((a / b - expected).abs() < 1e-3, "movie {m}: {a} / {b}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "the bags moved only {checked} logits");
+}
