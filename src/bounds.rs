@@ -98,7 +98,6 @@ impl ModelConfig {
                 "false without a rank head (model.rank_dim = 0)",
             ));
         }
-        count("model.rank_bag_short", self.rank_bag_short, 0, MAX_HISTORY)?;
         real("model.dropout", self.dropout, 0.0, 1.0, true)
     }
 

@@ -42,18 +42,6 @@ pub struct ModelConfig {
     /// SVD, and the bias path sums the whole history. Absent in older model files.
     #[serde(default)]
     pub history_factors: bool,
-    /// Below this many ratings the rank head reads its bags as means (Σ/n, scaled to meet Σ/√n
-    /// at this n) instead of Koren's Σ/√n (0 = never): under Σ/√n a six-film history is a small
-    /// vector beside the movie biases, and a newcomer's list follows popularity whatever they
-    /// rated. Heavy raters' bags are unchanged. Absent in older model files.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub rank_bag_short: usize,
-}
-
-/// Switches added after model files were published are left out of a header while off, so a
-/// model without them is written as before, byte for byte.
-fn is_zero(n: &usize) -> bool {
-    *n == 0
 }
 
 impl ModelConfig {
@@ -73,7 +61,6 @@ impl ModelConfig {
             rank_dim: 0,
             n_movies: 0,
             history_factors: false,
-            rank_bag_short: 0,
         }
     }
 
@@ -194,7 +181,6 @@ impl ModelConfig {
                     rating: map(),
                 }
             }),
-            rank_bag_short: self.rank_bag_short,
             history_gate: self.history_gate.then(|| HistoryGate {
                 // softplus(2) ≈ 2.1 pseudo-ratings: one rating counts a third, 20 count 90%.
                 shrinkage: Param::from_data([2.0f32], device),

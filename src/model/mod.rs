@@ -50,8 +50,6 @@ pub struct MovieCnn {
     history_gate: Option<HistoryGate>,
     rank_head: Option<RankHead>,
     history_factors: Option<HistoryFactors>,
-    /// See [`ModelConfig::rank_bag_short`].
-    rank_bag_short: usize,
 }
 
 /// A batch of encoded users: the pooled vector and, with the bias path, each user's bias.
@@ -65,8 +63,6 @@ pub struct UserEncoding {
     bags: Option<[Tensor<2>; 2]>,
     /// `[B, movie_dim]`: the history factors' term of the user's interaction vector.
     factors: Option<Tensor<2>>,
-    /// `[B, 1]`: n, the whole history's number of ratings, with the bags.
-    count: Option<Tensor<2>>,
 }
 
 /// `Tensor::cat` of one optional field of every part, if every part has it.
@@ -99,13 +95,11 @@ impl UserEncoding {
         let rated = cat_field(&parts, |p| p.bags.as_ref().map(|[x, _]| x.clone()));
         let rating = cat_field(&parts, |p| p.bags.as_ref().map(|[_, y]| y.clone()));
         let factors = cat_field(&parts, |p| p.factors.clone());
-        let count = cat_field(&parts, |p| p.count.clone());
         UserEncoding {
             pooled: Tensor::cat(parts.into_iter().map(|p| p.pooled).collect(), 0),
             bias,
             bags: rated.zip(rating).map(|(x, y)| [x, y]),
             factors,
-            count,
         }
     }
 }
@@ -235,7 +229,6 @@ impl MovieCnn {
             bias,
             bags,
             factors,
-            count: bag.map(|bag| bag.count.clone()),
         }
     }
 
@@ -290,20 +283,9 @@ impl MovieCnn {
     pub fn rank_logits(&self, users: &UserEncoding) -> Option<Tensor<2>> {
         let (head, [rated, rating]) = (self.rank_head.as_ref()?, users.bags.as_ref()?);
         let [m] = head.bias.val().dims();
-        let user = head.user.forward(users.pooled.clone());
-        let (rated, rating) = (
-            head.rated_bag.forward(rated.clone()),
-            head.rating_bag.forward(rating.clone()),
-        );
-        let user = match &users.count {
-            // Σ/√n × √(n₀/n) = Σ·√n₀/n below n₀ ratings: a mean, meeting Σ/√n at n₀.
-            Some(count) if self.rank_bag_short > 0 => {
-                let short = self.rank_bag_short as f32;
-                let scale = (count.clone().clamp(1.0, short).recip() * short).sqrt();
-                user + (rated + rating) * scale
-            }
-            _ => user + rated + rating,
-        };
+        let user = head.user.forward(users.pooled.clone())
+            + head.rated_bag.forward(rated.clone())
+            + head.rating_bag.forward(rating.clone());
         Some(user.matmul(head.movies.val().transpose()) + head.bias.val().reshape([1, m]))
     }
 }
