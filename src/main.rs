@@ -5,12 +5,12 @@ mod cli;
 
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand};
+
 /// Training reallocates megabyte-sized buffers every step; mimalloc reuses them where glibc's
 /// malloc returns them to the kernel and faults them in again (see Cargo.toml).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(
