@@ -47,14 +47,18 @@ fn main() {
             cfg.model.sized_for(&encoder).param_count()
         );
         if name == "default" {
-            torch_twin(&data.path("u1.base"), encoder.vocab.len());
+            torch_twin(
+                &data.path("u1.base"),
+                encoder.vocab.len(),
+                encoder.n_movies(),
+            );
         }
     }
 }
 
-/// Runs `benches/torch_twin.py` with the encoder's vocabulary size, if a Python with torch is
-/// named; it prints its own line.
-fn torch_twin(base: &std::path::Path, vocab: usize) {
+/// Runs `benches/torch_twin.py` with the encoder's vocabulary and catalog sizes, if a Python
+/// with torch is named; it prints its own line.
+fn torch_twin(base: &std::path::Path, vocab: usize, movies: usize) {
     let Ok(python) = std::env::var("MOVIEREC_TORCH_PYTHON") else {
         println!("   (set MOVIEREC_TORCH_PYTHON to a Python with torch for the PyTorch twin)");
         return;
@@ -63,7 +67,12 @@ fn torch_twin(base: &std::path::Path, vocab: usize) {
     let status = std::process::Command::new(&python)
         .arg(script)
         .arg(base)
-        .args(["--vocab", &vocab.to_string()])
+        .args([
+            "--vocab",
+            &vocab.to_string(),
+            "--movies",
+            &movies.to_string(),
+        ])
         .status();
     if !status.as_ref().is_ok_and(|s| s.success()) {
         println!("   the PyTorch twin did not run ({python}): {status:?}");

@@ -6,7 +6,7 @@ batch's distinct movies, whole-history bags, rank head softmax, weight average e
 prints target ratings per second. Token ids are random with the encoder's vocabulary size and
 token count: the cost depends on the shapes, not on which words a title has.
 
-usage: torch_twin.py U1_BASE --vocab V [--threads 2] [--epochs 1] [--seed 1]
+usage: torch_twin.py U1_BASE --vocab V --movies M [--threads 2] [--epochs 1] [--seed 1]
 """
 
 import argparse
@@ -182,6 +182,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("base")
     p.add_argument("--vocab", type=int, required=True)
+    p.add_argument("--movies", type=int, required=True)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--seed", type=int, default=1)
@@ -189,12 +190,11 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
-    by_user, movies = {}, set()
+    by_user = {}
     for line in open(args.base):
         u, m, r, t = map(int, line.split("\t"))
         by_user.setdefault(u, []).append((t, m - 1, float(r)))
-        movies.add(m - 1)
-    n_movies = 1682
+    n_movies = args.movies
     by_user = {u: [(m, r) for _, m, r in sorted(h)] for u, h in by_user.items()}
     mean = sum(r for h in by_user.values() for _, r in h) / sum(len(h) for h in by_user.values())
     tokens = torch.randint(0, args.vocab, (n_movies, TOKENS))
