@@ -7,6 +7,7 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
+use serde::{Deserialize, Serialize};
 
 use crate::data::Rating;
 
@@ -94,8 +95,28 @@ impl Predictor for BiasModel {
     }
 }
 
-/// Biased matrix factorisation trained by SGD, with Surprise's SVD defaults
-/// (100 factors, 20 epochs, lr 0.005, reg 0.02).
+/// The widths and SGD settings of [`BiasedMf`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MfConfig {
+    pub factors: usize,
+    pub epochs: usize,
+    pub lr: f32,
+    pub reg: f32,
+}
+
+impl MfConfig {
+    /// Surprise's SVD defaults: the baseline printed beside the CNN.
+    pub fn surprise() -> Self {
+        Self {
+            factors: 100,
+            epochs: 20,
+            lr: 0.005,
+            reg: 0.02,
+        }
+    }
+}
+
+/// Biased matrix factorisation trained by SGD (the "SVD" of Funk/Koren, as in Surprise).
 pub struct BiasedMf {
     mean: f32,
     factors: usize,
@@ -108,8 +129,13 @@ pub struct BiasedMf {
 }
 
 impl BiasedMf {
-    pub fn fit(train: &[Rating], seed: u64) -> Self {
-        let (factors, epochs, lr, reg) = (100usize, 20, 0.005f32, 0.02f32);
+    pub fn fit(train: &[Rating], cfg: &MfConfig, seed: u64) -> Self {
+        let MfConfig {
+            factors,
+            epochs,
+            lr,
+            reg,
+        } = *cfg;
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut user_index = HashMap::new();
         let mut movie_index = HashMap::new();

@@ -130,6 +130,18 @@ impl EncoderConfig {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
+impl crate::train::TeacherConfig {
+    fn check(&self) -> Result<(), ConfigError> {
+        count("teacher.mf.factors", self.mf.factors, 1, 4096)?;
+        count("teacher.mf.epochs", self.mf.epochs, 1, 100_000)?;
+        real("teacher.mf.lr", f64::from(self.mf.lr), 1e-9, 1.0, false)?;
+        real("teacher.mf.reg", f64::from(self.mf.reg), 0.0, 100.0, false)?;
+        count("teacher.targets", self.targets, 1, 65_536)?;
+        real("teacher.weight", self.weight, 0.0, 1000.0, false)
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
 impl crate::train::TrainConfig {
     /// Every field, the model's and the encoder's included: configs come from files and from
     /// library callers, and a bad value must fail before the first epoch, not in it.
@@ -155,6 +167,13 @@ impl crate::train::TrainConfig {
             1.0,
             false,
         )?;
+        real(
+            "shuffled_history_prob",
+            self.shuffled_history_prob,
+            0.0,
+            1.0,
+            false,
+        )?;
         // 0 leaves nothing to validate on (NaN figures), 1 nothing to train on.
         real(
             "validation_fraction",
@@ -172,6 +191,9 @@ impl crate::train::TrainConfig {
                 self.rank_weight,
                 "0 without a rank head (model.rank_dim = 0)",
             ));
+        }
+        if let Some(teacher) = &self.teacher {
+            teacher.check()?;
         }
         match self.optimizer {
             OptimizerConfig::Sgd { lr, momentum } => {

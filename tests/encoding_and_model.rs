@@ -12,7 +12,7 @@ use movierec::data::{DataDir, Rating};
 use movierec::encode::{Encoder, EncoderConfig, PAD, RARE_MOVIE, rating_feature};
 use movierec::metrics::{mean_std, metrics};
 use movierec::predict::{histories, token_tensor};
-use movierec::train::make_examples;
+use movierec::train::{Teacher, TeacherConfig, make_examples};
 
 fn real_encoder(cfg: EncoderConfig) -> (movierec::data::Movies, Vec<Rating>, Encoder) {
     let data = common::ml100k();
@@ -122,7 +122,13 @@ fn training_examples_never_contain_their_targets() {
         let mut cfg = common::tiny_config(1);
         cfg.targets_per_example = targets_per_example;
         cfg.short_history_prob = short;
-        let examples = make_examples(&by_user, &encoder, &cfg, &mut ChaCha8Rng::seed_from_u64(3));
+        let examples = make_examples(
+            &by_user,
+            &encoder,
+            &cfg,
+            None,
+            &mut ChaCha8Rng::seed_from_u64(3),
+        );
         let mut seen_targets: BTreeMap<usize, usize> = BTreeMap::new();
         let mut short_ones = 0;
         for e in &examples {
@@ -160,6 +166,47 @@ fn training_examples_never_contain_their_targets() {
 }
 
 #[test]
+fn the_teacher_rates_only_movies_the_user_never_rated() {
+    let (movies, train, encoder) = real_encoder(EncoderConfig::default());
+    let by_user = histories(&train, &movies);
+    let mut cfg = common::tiny_config(1);
+    let mut teacher_cfg = TeacherConfig::tuned(16, 0.5);
+    teacher_cfg.mf.factors = 8;
+    teacher_cfg.mf.epochs = 3;
+    cfg.teacher = Some(teacher_cfg.clone());
+    let teacher = Teacher::fit(&train, &movies, &teacher_cfg, 1);
+    let (mut taught, mut examples_seen) = (0, 0);
+    // One user at a time, so that each example's user is known.
+    for (user, history) in by_user.iter().take(60) {
+        let one = BTreeMap::from([(*user, history.clone())]);
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        for e in make_examples(&one, &encoder, &cfg, Some(&teacher), &mut rng) {
+            let rated: std::collections::HashSet<usize> = history.iter().map(|&(m, _)| m).collect();
+            let mut distinct = std::collections::HashSet::new();
+            for &(movie, rating) in &e.taught {
+                assert!(!rated.contains(&movie), "user {user} rated movie {movie}");
+                assert!(distinct.insert(movie), "user {user}: movie {movie} twice");
+                assert!((1.0..=5.0).contains(&rating), "rating {rating}");
+            }
+            assert!(e.taught.len() <= 16);
+            taught += e.taught.len();
+            examples_seen += 1;
+        }
+    }
+    // Bar users who rated nearly every popular movie, each example gets its 16.
+    assert!(taught > examples_seen * 15, "{taught} over {examples_seen}");
+    // Without a teacher, none.
+    let plain = make_examples(
+        &by_user,
+        &encoder,
+        &common::tiny_config(1),
+        None,
+        &mut ChaCha8Rng::seed_from_u64(7),
+    );
+    assert!(plain.iter().all(|e| e.taught.is_empty()));
+}
+
+#[test]
 fn short_histories_can_be_a_newcomers_first_ratings_of_log_uniform_length() {
     let (movies, train, encoder) = real_encoder(EncoderConfig {
         history_len: 2000,
@@ -173,7 +220,13 @@ fn short_histories_can_be_a_newcomers_first_ratings_of_log_uniform_length() {
     // One user at a time, so that each example's user is known.
     for (user, history) in by_user.iter().take(40) {
         let one = BTreeMap::from([(*user, history.clone())]);
-        let examples = make_examples(&one, &encoder, &cfg, &mut ChaCha8Rng::seed_from_u64(5));
+        let examples = make_examples(
+            &one,
+            &encoder,
+            &cfg,
+            None,
+            &mut ChaCha8Rng::seed_from_u64(5),
+        );
         for e in &examples {
             let n = e.context.len();
             assert!((1..=cfg.short_history_max).contains(&n), "length {n}");

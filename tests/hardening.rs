@@ -8,7 +8,7 @@ use burn::module::Module;
 use movierec::model::ModelConfig;
 use movierec::modelfile::{self, ModelFileError};
 use movierec::predict::Recommender;
-use movierec::train::{OptimizerConfig, TrainConfig};
+use movierec::train::{OptimizerConfig, TeacherConfig, TrainConfig};
 use serde_json::{Value, json};
 
 use common::{demo_model_bytes as demo_bytes, recrafted};
@@ -128,9 +128,10 @@ fn model_files_on_disk_are_checked_before_they_are_read_whole() {
     assert_eq!(modelfile::read_file(&good).unwrap(), bytes);
 }
 
-/// A valid config with one field changed.
+/// A valid config (with a teacher) with one field changed.
 fn with(edit: impl FnOnce(&mut TrainConfig)) -> TrainConfig {
     let mut cfg = TrainConfig::default_preset();
+    cfg.teacher = Some(TeacherConfig::tuned(8, 0.5));
     edit(&mut cfg);
     cfg
 }
@@ -182,6 +183,26 @@ fn every_config_field_out_of_bounds_names_itself() {
                 c.rank_weight = 0.0;
                 c.model.history_factors = true;
             }),
+        ),
+        (
+            "shuffled_history_prob",
+            with(|c| c.shuffled_history_prob = -0.1),
+        ),
+        (
+            "teacher.mf.factors",
+            with(|c| c.teacher.as_mut().unwrap().mf.factors = 0),
+        ),
+        (
+            "teacher.mf.lr",
+            with(|c| c.teacher.as_mut().unwrap().mf.lr = f32::NAN),
+        ),
+        (
+            "teacher.targets",
+            with(|c| c.teacher.as_mut().unwrap().targets = 1 << 40),
+        ),
+        (
+            "teacher.weight",
+            with(|c| c.teacher.as_mut().unwrap().weight = -1.0),
         ),
         (
             "optimizer.lr",

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::baselines::{self, BiasModel, BiasedMf, GlobalMean};
+use crate::baselines::{self, BiasModel, BiasedMf, GlobalMean, MfConfig};
 use crate::data::{DataDir, DataError, Movies, Rating, parse_descriptions, read_file};
 use crate::metrics::{Metrics, metrics};
 use crate::model::MovieCnn;
@@ -114,7 +114,7 @@ pub fn run_baselines(train: &[Rating], test: &[Rating], seed: u64) -> Vec<(Strin
         ),
         (
             "biased MF".into(),
-            baselines::evaluate(&BiasedMf::fit(train, seed), test),
+            baselines::evaluate(&BiasedMf::fit(train, &MfConfig::surprise(), seed), test),
         ),
     ]
 }

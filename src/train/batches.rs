@@ -12,6 +12,7 @@ use crate::encode::{Encoder, UserSequence};
 use crate::predict::History;
 
 use super::TrainConfig;
+use super::teacher::Teacher;
 
 /// One training example: a history and the ratings to predict from it (never in the history).
 #[derive(Debug, Clone)]
@@ -21,20 +22,24 @@ pub struct Example {
     /// The whole history, for the rank head's bags.
     pub full_context: History,
     pub targets: Vec<(usize, f32)>,
+    /// Movies the user never rated, with the teacher's ratings (empty without a teacher).
+    pub taught: Vec<(usize, f32)>,
 }
 
 /// One epoch's examples: each user's ratings are shuffled and cut into groups of
 /// `targets_per_example` targets; each group's history is the user's other ratings, oldest first (or, with
 /// `newcomer_history_prob`, the earliest few of them; with `short_history_prob`, a few random
-/// ones).
+/// ones). With a `teacher`, each example also gets its ratings of a few movies the user never
+/// rated.
 pub fn make_examples(
     by_user: &BTreeMap<u32, History>,
     encoder: &Encoder,
     cfg: &TrainConfig,
+    teacher: Option<&Teacher>,
     rng: &mut ChaCha8Rng,
 ) -> Vec<Example> {
     let mut out = Vec::new();
-    for history in by_user.values() {
+    for (&user, history) in by_user {
         if history.len() < 2 {
             continue;
         }
@@ -61,11 +66,19 @@ pub fn make_examples(
                 context = context.choose_multiple(rng, k).copied().collect();
                 context.sort_unstable(); // back to time order
             }
+            if cfg.shuffled_history_prob > 0.0 && rng.random_bool(cfg.shuffled_history_prob) {
+                context.shuffle(rng);
+            }
             let context: History = context.into_iter().map(|k| history[k]).collect();
+            let taught = match (teacher, &cfg.teacher) {
+                (Some(t), Some(c)) => t.rate_unrated(user, history, c.targets, rng),
+                _ => Vec::new(),
+            };
             out.push(Example {
                 context: encoder.encode_user(&context),
                 full_context: context,
                 targets: group.iter().map(|&k| history[k]).collect(),
+                taught,
             });
         }
     }
@@ -123,7 +136,8 @@ fn batch_catalog(batch: &[&Example], n_movies: usize, whole_histories: bool) -> 
             };
         }
         contexts.push(context);
-        targets.push(e.targets.iter().map(|&(m, _)| row_of(m)).collect());
+        let all = e.targets.iter().chain(&e.taught);
+        targets.push(all.map(|&(m, _)| row_of(m)).collect());
     }
     BatchCatalog {
         rows,
@@ -137,6 +151,7 @@ fn batch_catalog(batch: &[&Example], n_movies: usize, whole_histories: bool) -> 
 struct BatchCatalog {
     rows: Vec<i64>,
     contexts: Vec<UserSequence>,
+    /// Each example's targets, then its taught movies.
     targets: Vec<Vec<i64>>,
     /// Each example's whole history, with `whole_histories` (else empty).
     wholes: Vec<History>,
@@ -151,22 +166,28 @@ pub(super) struct StepBatch<'a> {
     /// Each example's whole history in batch-catalog rows, when the model reads bags, split
     /// like `groups`.
     pub(super) wholes: [Vec<History>; 2],
-    /// Targets as rows of the batch catalog.
+    /// Targets as rows of the batch catalog `[B, T + S]`: the T columns of real targets, then
+    /// the S of taught movies.
     pub(super) targets: Tensor<2, Int>,
-    /// Ratings minus the training mean.
+    /// Ratings minus the training mean, `[B, T + S]`.
     pub(super) truth: Tensor<2>,
-    /// 1 at real targets, 0 at padding.
+    /// `[B, T]`: 1 at real targets, 0 at padding.
     pub(super) weight: Tensor<2>,
+    /// `[B, T + S]`: each rating's weight in the loss — `weight`, then the teacher's weight at
+    /// taught movies; `None` when the batch has none (the loss then reads `weight`).
+    pub(super) taught_weight: Option<Tensor<2>>,
     pub(super) n_targets: f32,
 }
 
 impl<'a> StepBatch<'a> {
-    /// `examples` sorted by history length (the two groups split that order).
+    /// `examples` sorted by history length (the two groups split that order); `teacher_weight`:
+    /// the loss weight of a taught rating.
     pub(super) fn new(
         examples: &'a [&'a Example],
         n_movies: usize,
         mean_rating: f32,
         whole_histories: bool,
+        teacher_weight: f32,
         device: &Device,
     ) -> Self {
         let BatchCatalog {
@@ -179,28 +200,40 @@ impl<'a> StepBatch<'a> {
         let lengths: Vec<usize> = contexts.iter().map(UserSequence::len).collect();
         let split = cheapest_split(&lengths);
         let t = examples.iter().map(|e| e.targets.len()).max().unwrap_or(1);
-        let mut targets = vec![0i64; examples.len() * t];
-        let mut truth = vec![0f32; examples.len() * t];
+        let s = examples.iter().map(|e| e.taught.len()).max().unwrap_or(0);
+        let width = t + s;
+        let mut targets = vec![0i64; examples.len() * width];
+        let mut truth = vec![0f32; examples.len() * width];
         let mut weight = vec![0f32; examples.len() * t];
+        let mut loss_weight = vec![0f32; examples.len() * width];
         for (row, (e, movie_rows)) in examples.iter().zip(&target_rows).enumerate() {
-            for (j, (&(_, r), &m)) in e.targets.iter().zip(movie_rows).enumerate() {
-                targets[row * t + j] = m;
-                truth[row * t + j] = r - mean_rating;
-                weight[row * t + j] = 1.0;
+            let (real, taught) = movie_rows.split_at(e.targets.len());
+            let columns = (0..e.targets.len()).chain(t..t + e.taught.len());
+            let ratings = e.targets.iter().chain(&e.taught);
+            for ((j, &(_, r)), &m) in columns.zip(ratings).zip(real.iter().chain(taught)) {
+                targets[row * width + j] = m;
+                truth[row * width + j] = r - mean_rating;
+                loss_weight[row * width + j] = if j < t { 1.0 } else { teacher_weight };
+                if j < t {
+                    weight[row * t + j] = 1.0;
+                }
             }
         }
         let n_targets: f32 = weight.iter().sum();
-        let shape = [examples.len(), t];
         let long = contexts.split_off(split);
         let long_wholes = wholes.split_off(split.min(wholes.len()));
+        let tensor = |v: Vec<f32>, w: usize| {
+            Tensor::from_data(TensorData::new(v, [examples.len(), w]), device)
+        };
         Self {
             examples,
             rows: Tensor::from_data(TensorData::new(rows, [n_rows]), device),
             groups: [contexts, long],
             wholes: [wholes, long_wholes],
-            targets: Tensor::from_data(TensorData::new(targets, shape), device),
-            truth: Tensor::from_data(TensorData::new(truth, shape), device),
-            weight: Tensor::from_data(TensorData::new(weight, shape), device),
+            targets: Tensor::from_data(TensorData::new(targets, [examples.len(), width]), device),
+            truth: tensor(truth, width),
+            weight: tensor(weight, t),
+            taught_weight: (s > 0).then(|| tensor(loss_weight, width)),
             n_targets,
         }
     }
@@ -215,4 +248,54 @@ pub(super) fn epoch_batches<'a>(
         .chunks(cfg.batch_size)
         .map(|c| c.iter().collect())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example(history: History, targets: History, taught: History) -> Example {
+        let context = UserSequence {
+            movies: history.iter().map(|&(m, _)| m as i64).collect(),
+            ratings: history.iter().map(|&(_, r)| r).collect(),
+            mask: vec![1.0; history.len()],
+        };
+        Example {
+            context,
+            full_context: history,
+            targets,
+            taught,
+        }
+    }
+
+    fn values(t: Tensor<2>) -> Vec<f32> {
+        t.try_into_vec_as().unwrap()
+    }
+
+    #[test]
+    fn taught_ratings_follow_the_real_targets_with_the_teachers_weight() {
+        let device = crate::device();
+        let a = example(vec![(5, 4.0)], vec![(1, 5.0), (2, 3.0)], vec![(7, 4.5)]);
+        let b = example(vec![(6, 2.0)], vec![(3, 1.0)], vec![(8, 2.5), (9, 3.5)]);
+        let examples = [&a, &b];
+        let batch = StepBatch::new(&examples, 10, 3.0, false, 0.25, &device);
+        // Catalog rows in order of first use: a's history, targets, taught; then b's.
+        let rows: Vec<i64> = batch.rows.clone().try_into_vec_as().unwrap();
+        assert_eq!(rows, [5, 1, 2, 7, 6, 3, 8, 9]);
+        // [B, T + S] = [2, 2 + 2]: real targets in the first two columns, taught ones after.
+        let targets: Vec<i64> = batch.targets.clone().try_into_vec_as().unwrap();
+        assert_eq!(targets, [1, 2, 3, 0, 5, 0, 6, 7]);
+        let truth = values(batch.truth.clone());
+        assert_eq!(truth, [2.0, 0.0, 1.5, 0.0, -2.0, 0.0, -0.5, 0.5]);
+        assert_eq!(values(batch.weight.clone()), [1.0, 1.0, 1.0, 0.0]);
+        let taught = values(batch.taught_weight.clone().unwrap());
+        assert_eq!(taught, [1.0, 1.0, 0.25, 0.0, 1.0, 0.0, 0.25, 0.25]);
+        assert_eq!(batch.n_targets, 3.0);
+        // Without taught ratings the layout is the real targets alone.
+        let plain = example(vec![(5, 4.0)], vec![(1, 5.0)], vec![]);
+        let examples = [&plain];
+        let batch = StepBatch::new(&examples, 10, 3.0, false, 0.25, &device);
+        assert_eq!(batch.targets.dims(), [1, 1]);
+        assert!(batch.taught_weight.is_none());
+    }
 }

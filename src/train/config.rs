@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use crate::encode::EncoderConfig;
 use crate::model::ModelConfig;
 
+use super::TeacherConfig;
+
 /// How parameters are updated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum OptimizerConfig {
@@ -42,6 +44,11 @@ pub struct TrainConfig {
     /// their ratings nor many, and `eval-new-users` and the browser start from exactly those.
     #[serde(default)]
     pub newcomer_history_prob: f64,
+    /// Probability that an example's history is read in a random order instead of time order:
+    /// the CNN's window is then a random sample of the history. Most users rated everything
+    /// within a day, in the sign-up page's order, so time order carries little sequence.
+    #[serde(default)]
+    pub shuffled_history_prob: f64,
     /// Share of the training ratings held out for validation.
     pub validation_fraction: f64,
     /// Validate and keep an exponential moving average of the weights with this per-step decay
@@ -52,6 +59,10 @@ pub struct TrainConfig {
     /// only, as in the paper). Needs `model.rank_dim > 0`.
     #[serde(default)]
     pub rank_weight: f64,
+    /// A matrix factorisation fitted on the training ratings whose ratings of unrated movies
+    /// the CNN also learns (training only; see [`super::teacher`]). Absent: none.
+    #[serde(default)]
+    pub teacher: Option<TeacherConfig>,
     pub seed: u64,
 }
 
@@ -74,9 +85,11 @@ impl TrainConfig {
             short_history_prob: 0.0,
             short_history_max: 20,
             newcomer_history_prob: 0.0,
+            shuffled_history_prob: 0.0,
             validation_fraction: 0.05,
             weight_average: 0.0,
             rank_weight: 0.0,
+            teacher: None,
             seed: 1,
         }
     }
@@ -114,9 +127,11 @@ impl TrainConfig {
             short_history_prob: 0.25,
             short_history_max: 20,
             newcomer_history_prob: 0.1,
+            shuffled_history_prob: 0.0,
             validation_fraction: 0.05,
             weight_average: 0.99,
             rank_weight: 0.3,
+            teacher: None,
             seed: 1,
         }
     }

@@ -3,6 +3,7 @@
 
 mod batches;
 mod config;
+mod teacher;
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -30,6 +31,7 @@ use crate::predict::{
 pub use batches::{Example, make_examples};
 use batches::{StepBatch, epoch_batches};
 pub use config::{OptimizerConfig, TrainConfig};
+pub use teacher::{Teacher, TeacherConfig};
 
 /// Softmax cross-entropy of the rank head: each target movie should be likely among the movies
 /// the user has not rated in the example's history (those are masked out of the softmax, since
@@ -146,18 +148,29 @@ impl MovieCnn {
         );
         let predicted = self.score(&table, &users, batch.targets.clone());
         let squared = (predicted - batch.truth.clone()).powi_scalar(2);
-        let mse = (squared * batch.weight.clone()).sum() / batch.n_targets;
-        let mse_value: f64 = mse.clone().into_scalar::<f32>().into();
+        let (loss, mse) = match &batch.taught_weight {
+            None => {
+                let mse = (squared * batch.weight.clone()).sum() / batch.n_targets;
+                (mse.clone(), mse)
+            }
+            Some(taught_weight) => {
+                let [_, t] = batch.weight.dims();
+                let real = squared.clone().narrow(1, 0, t) * batch.weight.clone();
+                let loss = (squared * taught_weight.clone()).sum() / batch.n_targets;
+                (loss, real.sum() / batch.n_targets)
+            }
+        };
+        let mse_value: f64 = mse.into_scalar::<f32>().into();
         if cfg.rank_weight == 0.0 {
-            return (mse, mse_value);
+            return (loss, mse_value);
         }
         match self.rank_logits(&users) {
             Some(logits) => {
                 let (examples, weight) = (batch.examples, batch.weight.clone());
                 let rank = rank_loss(logits, examples, weight, batch.n_targets, device);
-                (mse + rank * cfg.rank_weight, mse_value)
+                (loss + rank * cfg.rank_weight, mse_value)
             }
-            None => (mse, mse_value),
+            None => (loss, mse_value),
         }
     }
 }
@@ -216,7 +229,15 @@ impl Steps {
         for mut examples in batches {
             examples.sort_by_key(|e| e.context.len());
             let whole = model.reads_bags();
-            let batch = StepBatch::new(&examples, n_movies, self.mean_rating, whole, &self.device);
+            let taught = cfg.teacher.as_ref().map_or(0.0, |t| t.weight as f32);
+            let batch = StepBatch::new(
+                &examples,
+                n_movies,
+                self.mean_rating,
+                whole,
+                taught,
+                &self.device,
+            );
             let (loss, mse) = model.step_loss(&self.tokens, &batch, cfg, &self.device);
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = self.optimizer.step(self.lr, model, grads);
@@ -253,6 +274,7 @@ pub fn train(
     let mut model = cfg.model.sized_for(encoder).init(&ad);
     let mean_rating = crate::baselines::global_mean(fit_ratings);
     let by_user = histories(fit_ratings, movies);
+    let teacher = (cfg.teacher.as_ref()).map(|t| Teacher::fit(fit_ratings, movies, t, cfg.seed));
     let judge = Validation {
         ratings: validation,
         by_user: &by_user,
@@ -276,7 +298,7 @@ pub fn train(
     let (mut samples, mut busy) = (0usize, 0.0f64);
     for epoch in 1..=cfg.epochs {
         let started = Instant::now();
-        let examples = make_examples(&by_user, encoder, cfg, &mut rng);
+        let examples = make_examples(&by_user, encoder, cfg, teacher.as_ref(), &mut rng);
         let batches = epoch_batches(&examples, cfg);
         progress.start_epoch(epoch, batches.len());
         let (stepped, train_mse, n) =
@@ -328,6 +350,7 @@ mod tests {
             context,
             full_context: history,
             targets,
+            taught: Vec::new(),
         }
     }
 
