@@ -22,9 +22,19 @@ fn main() {
     let movies = data.movies().expect("MovieLens 100K (set MOVIEREC_DATA)");
     let ratings = DataDir::ratings_file(&data.path("u1.base"), &movies).expect("u1.base");
     let device = movierec::device();
-    for (name, users) in [("default", u32::MAX), ("paper", 100)] {
+    for (name, users, taught) in [
+        ("default", u32::MAX, true),
+        ("default", u32::MAX, false),
+        ("paper", 100, true),
+    ] {
         let mut cfg = TrainConfig::preset(name).expect("preset");
         cfg.epochs = 1;
+        // Without its teacher the default preset trains the network and batches the twin does:
+        // the teacher adds ratings to learn, not a different model.
+        let teacher = cfg.teacher.is_some() && taught;
+        if !taught {
+            cfg.teacher = None;
+        }
         // The paper preset encodes one history per rating: a subset of users keeps it short.
         let subset: Vec<_> = ratings
             .iter()
@@ -37,8 +47,9 @@ fn main() {
             encoder,
             ..
         } = fit(&movies, &subset, &cfg, None, &device, &mut Quiet).expect("the preset is valid");
+        let label = format!("{name}{}", if teacher { ", teacher" } else { "" });
         println!(
-            "{name:>8} preset: {:>8.0} samples/s  ({} training ratings, batch {} × {} targets, {:.1}s for the epoch, {} parameters)",
+            "{label:>17} preset: {:>8.0} samples/s  ({} training ratings, batch {} × {} targets, {:.1}s for the epoch, {} parameters)",
             outcome.samples_per_second,
             carve.fit.len(),
             cfg.batch_size,
@@ -46,7 +57,7 @@ fn main() {
             outcome.log[0].seconds,
             cfg.model.sized_for(&encoder).param_count()
         );
-        if name == "default" {
+        if name == "default" && !taught {
             torch_twin(
                 &data.path("u1.base"),
                 encoder.vocab.len(),

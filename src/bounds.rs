@@ -167,13 +167,6 @@ impl crate::train::TrainConfig {
             1.0,
             false,
         )?;
-        real(
-            "shuffled_history_prob",
-            self.shuffled_history_prob,
-            0.0,
-            1.0,
-            false,
-        )?;
         // 0 leaves nothing to validate on (NaN figures), 1 nothing to train on.
         real(
             "validation_fraction",

@@ -185,10 +185,6 @@ fn every_config_field_out_of_bounds_names_itself() {
             }),
         ),
         (
-            "shuffled_history_prob",
-            with(|c| c.shuffled_history_prob = -0.1),
-        ),
-        (
             "teacher.mf.factors",
             with(|c| c.teacher.as_mut().unwrap().mf.factors = 0),
         ),

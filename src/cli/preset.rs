@@ -9,7 +9,9 @@ use movierec::train::TrainConfig;
 
 #[derive(Args)]
 pub struct PresetArgs {
-    /// Training preset: `paper` (SGD, batch 32, 100 epochs) or `default` (best validation RMSE).
+    /// Training preset: `paper` (SGD, batch 32, 100 epochs), `default` (the page's model: the best
+    /// validation list and RMSE) or `accurate` (the default with a matrix-factorisation teacher
+    /// during training: lower RMSE, a slightly weaker list).
     #[arg(long, default_value = "default")]
     pub preset: String,
     /// Optional `movie_id<TAB>text` descriptions added to the movie tokens.
@@ -42,7 +44,11 @@ impl PresetArgs {
             }
             None => match TrainConfig::preset(&self.preset) {
                 Some(cfg) => cfg,
-                None => bail!("--preset {:?}: expected `paper` or `default`", self.preset),
+                None => bail!(
+                    "--preset {:?}: expected one of {}",
+                    self.preset,
+                    TrainConfig::PRESETS.join(", ")
+                ),
             },
         };
         if let Some(e) = self.epochs {

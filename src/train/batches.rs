@@ -66,9 +66,6 @@ pub fn make_examples(
                 context = context.choose_multiple(rng, k).copied().collect();
                 context.sort_unstable(); // back to time order
             }
-            if cfg.shuffled_history_prob > 0.0 && rng.random_bool(cfg.shuffled_history_prob) {
-                context.shuffle(rng);
-            }
             let context: History = context.into_iter().map(|k| history[k]).collect();
             let taught = match (teacher, &cfg.teacher) {
                 (Some(t), Some(c)) => t.rate_unrated(user, history, c.targets, rng),

@@ -146,7 +146,17 @@ impl MovieCnn {
                 .map(encode_group)
                 .collect(),
         );
-        let predicted = self.score(&table, &users, batch.targets.clone());
+        let mut predicted = self.score(&table, &users, batch.targets.clone());
+        if cfg.teacher.as_ref().is_some_and(|t| t.detach_users) && batch.taught_weight.is_some() {
+            let [b, t] = batch.weight.dims();
+            let [_, width] = predicted.dims();
+            let taught = self.score(&table, &users.detached(), batch.targets.clone());
+            predicted = Tensor::cat(
+                vec![predicted.narrow(1, 0, t), taught.narrow(1, t, width - t)],
+                1,
+            );
+            let _ = b;
+        }
         let squared = (predicted - batch.truth.clone()).powi_scalar(2);
         let (loss, mse) = match &batch.taught_weight {
             None => {

@@ -22,6 +22,9 @@ pub struct TeacherConfig {
     pub targets: usize,
     /// Weight of a teacher's rating in the loss, against 1 for a real rating.
     pub weight: f64,
+    /// Experiment: the teacher's ratings train the heads and the movie tower only.
+    #[serde(default)]
+    pub detach_users: bool,
 }
 
 impl TeacherConfig {
@@ -37,6 +40,7 @@ impl TeacherConfig {
             },
             targets,
             weight,
+            detach_users: false,
         }
     }
 }
