@@ -8,7 +8,7 @@ use burn::module::Module;
 use movierec::model::ModelConfig;
 use movierec::modelfile::{self, ModelFileError};
 use movierec::predict::Recommender;
-use movierec::train::{OptimizerConfig, TeacherConfig, TrainConfig};
+use movierec::train::{OptimizerConfig, TrainConfig};
 use serde_json::{Value, json};
 
 use common::{demo_model_bytes as demo_bytes, recrafted};
@@ -128,10 +128,9 @@ fn model_files_on_disk_are_checked_before_they_are_read_whole() {
     assert_eq!(modelfile::read_file(&good).unwrap(), bytes);
 }
 
-/// A valid config (with a teacher) with one field changed.
+/// A valid config with one field changed.
 fn with(edit: impl FnOnce(&mut TrainConfig)) -> TrainConfig {
     let mut cfg = TrainConfig::default_preset();
-    cfg.teacher = Some(TeacherConfig::tuned(8, 0.5));
     edit(&mut cfg);
     cfg
 }

@@ -9,9 +9,7 @@ use movierec::train::TrainConfig;
 
 #[derive(Args)]
 pub struct PresetArgs {
-    /// Training preset: `paper` (SGD, batch 32, 100 epochs), `default` (the page's model: the best
-    /// validation list and RMSE) or `accurate` (the default with a matrix-factorisation teacher
-    /// during training: lower RMSE, a slightly weaker list).
+    /// Training preset: `paper` (SGD, batch 32, 100 epochs) or `default` (best validation RMSE).
     #[arg(long, default_value = "default")]
     pub preset: String,
     /// Optional `movie_id<TAB>text` descriptions added to the movie tokens.

@@ -85,17 +85,6 @@ impl UserEncoding {
         self.factors.as_ref()
     }
 
-    /// The same encoding cut from the autodiff graph: a loss on it trains the heads and the
-    /// movie tower but not the user tower.
-    pub fn detached(&self) -> UserEncoding {
-        UserEncoding {
-            pooled: self.pooled.clone().detach(),
-            bias: self.bias.clone().map(Tensor::detach),
-            bags: self.bags.clone().map(|b| b.map(Tensor::detach)),
-            factors: self.factors.clone().map(Tensor::detach),
-        }
-    }
-
     /// Joins the encodings of consecutive groups of users (each group padded to its own longest
     /// history) into one batch, in order.
     pub fn cat(mut parts: Vec<UserEncoding>) -> UserEncoding {

@@ -93,8 +93,9 @@ impl TrainConfig {
     /// and the asymmetric-SVD term read the whole history, so the convolutions need only the
     /// latest 32 ratings); Adam on batches of 32 histories × 32 targets, with a moving average
     /// of the weights and learning-rate decay; no dropout; a tenth of the histories cut to a
-    /// newcomer's first few ratings and a quarter of the rest to a few random ones; at most 13
-    /// epochs (the best is usually the 6th to the 10th), within `cv`'s 10-minute budget.
+    /// newcomer's first few ratings and a quarter of the rest to a few random ones; a matrix
+    /// factorisation teacher rating 32 unrated movies per example at weight 0.3; at most 13
+    /// epochs (the best is usually the 10th to the 13th), within `cv`'s 10-minute budget.
     pub fn default_preset() -> Self {
         Self {
             preset: "default".into(),
@@ -124,30 +125,18 @@ impl TrainConfig {
             validation_fraction: 0.05,
             weight_average: 0.99,
             rank_weight: 0.3,
-            teacher: None,
+            teacher: Some(TeacherConfig::tuned(32, 0.3)),
             seed: 1,
         }
     }
 
-    /// The default preset plus a matrix-factorisation teacher (see [`super::teacher`]): lower
-    /// rating error for known users and newcomers, at a small cost to the known users' list
-    /// (docs/experiments.md), so the page's model stays the default.
-    pub fn accurate() -> Self {
-        Self {
-            preset: "accurate".into(),
-            teacher: Some(TeacherConfig::tuned(32, 0.3)),
-            ..Self::default_preset()
-        }
-    }
-
     /// The preset names `--preset` takes.
-    pub const PRESETS: [&str; 3] = ["paper", "default", "accurate"];
+    pub const PRESETS: [&str; 2] = ["paper", "default"];
 
     pub fn preset(name: &str) -> Option<Self> {
         match name {
             "paper" => Some(Self::paper()),
             "default" => Some(Self::default_preset()),
-            "accurate" => Some(Self::accurate()),
             _ => None,
         }
     }
