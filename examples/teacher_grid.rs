@@ -2,7 +2,7 @@
 //! training part of random:SEED less the 5% carve-out `train` validates on, and prints the
 //! carve-out's RMSE (and the test part's, for the record) for each setting.
 //!
-//! `cargo run --release --example teacher_grid -- SEED FACTORS,EPOCHS,LR,REG ...`
+//! `cargo run --release --example teacher_grid -- SEED FACTORS,EPOCHS,LR,REG[,svd++] ...`
 
 use std::path::PathBuf;
 
@@ -12,20 +12,24 @@ use movierec::split::{SplitSpec, load_split, validation_split};
 
 fn setting(text: &str) -> Option<MfConfig> {
     let fields: Vec<&str> = text.split(',').collect();
-    match fields[..] {
-        [factors, epochs, lr, reg] => Some(MfConfig {
-            factors: factors.parse().ok()?,
-            epochs: epochs.parse().ok()?,
-            lr: lr.parse().ok()?,
-            reg: reg.parse().ok()?,
-        }),
-        _ => None,
-    }
+    let (numbers, implicit) = match fields[..] {
+        [f, e, l, r] => ([f, e, l, r], false),
+        [f, e, l, r, "svd++"] => ([f, e, l, r], true),
+        _ => return None,
+    };
+    let [factors, epochs, lr, reg] = numbers;
+    Some(MfConfig {
+        factors: factors.parse().ok()?,
+        epochs: epochs.parse().ok()?,
+        lr: lr.parse().ok()?,
+        reg: reg.parse().ok()?,
+        implicit,
+    })
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: teacher_grid SEED FACTORS,EPOCHS,LR,REG ...";
+    let usage = "usage: teacher_grid SEED FACTORS,EPOCHS,LR,REG[,svd++] ...";
     let seed: u64 = args.first().and_then(|s| s.parse().ok()).ok_or(usage)?;
     let root = std::env::var("MOVIEREC_DATA")
         .map(PathBuf::from)

@@ -102,6 +102,9 @@ pub struct MfConfig {
     pub epochs: usize,
     pub lr: f32,
     pub reg: f32,
+    /// SVD++ (Koren 2008): each user's vector also sums `y_j/√n` over the movies they rated.
+    #[serde(default)]
+    pub implicit: bool,
 }
 
 impl MfConfig {
@@ -112,6 +115,7 @@ impl MfConfig {
             epochs: 20,
             lr: 0.005,
             reg: 0.02,
+            implicit: false,
         }
     }
 }
@@ -130,13 +134,26 @@ pub struct BiasedMf {
 
 impl BiasedMf {
     pub fn fit(train: &[Rating], cfg: &MfConfig, seed: u64) -> Self {
-        let MfConfig {
-            factors,
-            epochs,
-            lr,
-            reg,
-        } = *cfg;
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut model = Self::init(train, cfg.factors, &mut rng);
+        if cfg.implicit {
+            model.fit_implicit(train, cfg, &mut rng);
+            return model;
+        }
+        let mut order: Vec<usize> = (0..train.len()).collect();
+        for _ in 0..cfg.epochs {
+            order.shuffle(&mut rng);
+            for &k in &order {
+                let r = &train[k];
+                let (u, i) = (model.user_index[&r.user], model.movie_index[&r.movie]);
+                model.sgd_step(u, i, r.rating, None, cfg);
+            }
+        }
+        model
+    }
+
+    /// Indices for every user and movie of `train`, biases at 0, factors ~ N(0, 0.1).
+    fn init(train: &[Rating], factors: usize, rng: &mut ChaCha8Rng) -> Self {
         let mut user_index = HashMap::new();
         let mut movie_index = HashMap::new();
         for r in train {
@@ -148,12 +165,12 @@ impl BiasedMf {
         let normal = Normal::new(0.0f32, 0.1).expect("valid normal");
         let mut init = |n: usize| {
             (0..n * factors)
-                .map(|_| normal.sample(&mut rng))
+                .map(|_| normal.sample(&mut *rng))
                 .collect::<Vec<f32>>()
         };
         let p = init(user_index.len());
         let q = init(movie_index.len());
-        let mut model = Self {
+        Self {
             mean: global_mean(train),
             factors,
             bu: vec![0.0; user_index.len()],
@@ -162,28 +179,88 @@ impl BiasedMf {
             movie_index,
             p,
             q,
-        };
-        let mut order: Vec<usize> = (0..train.len()).collect();
-        for _ in 0..epochs {
-            order.shuffle(&mut rng);
-            for &k in &order {
-                let r = &train[k];
-                let (u, i) = (model.user_index[&r.user], model.movie_index[&r.movie]);
-                let (pu, qi) = (u * factors, i * factors);
-                let dot: f32 = (0..factors)
-                    .map(|f| model.p[pu + f] * model.q[qi + f])
-                    .sum();
-                let err = r.rating - (model.mean + model.bu[u] + model.bi[i] + dot);
-                model.bu[u] += lr * (err - reg * model.bu[u]);
-                model.bi[i] += lr * (err - reg * model.bi[i]);
-                for f in 0..factors {
-                    let (pf, qf) = (model.p[pu + f], model.q[qi + f]);
-                    model.p[pu + f] += lr * (err * qf - reg * pf);
-                    model.q[qi + f] += lr * (err * pf - reg * qf);
+        }
+    }
+
+    /// One SGD step on a rating of user `u` for movie `i`; `implicit`: the user's implicit
+    /// vector (SVD++), added to `p_u` in the prediction. Returns the error.
+    fn sgd_step(
+        &mut self,
+        u: usize,
+        i: usize,
+        rating: f32,
+        implicit: Option<&[f32]>,
+        cfg: &MfConfig,
+    ) -> f32 {
+        let (lr, reg, factors) = (cfg.lr, cfg.reg, self.factors);
+        let (pu, qi) = (u * factors, i * factors);
+        let user = |f: usize| self.p[pu + f] + implicit.map_or(0.0, |z| z[f]);
+        let dot: f32 = (0..factors).map(|f| user(f) * self.q[qi + f]).sum();
+        let err = rating - (self.mean + self.bu[u] + self.bi[i] + dot);
+        self.bu[u] += lr * (err - reg * self.bu[u]);
+        self.bi[i] += lr * (err - reg * self.bi[i]);
+        for f in 0..factors {
+            let (pf, qf) = (self.p[pu + f], self.q[qi + f]);
+            let zf = implicit.map_or(0.0, |z| z[f]);
+            self.p[pu + f] += lr * (err * qf - reg * pf);
+            self.q[qi + f] += lr * (err * (pf + zf) - reg * qf);
+        }
+        err
+    }
+
+    /// SVD++, a user at a time: the implicit vector `z_u = Σ_j y_j/√n` is computed once per
+    /// user and epoch, and the `y_j` take the user's summed gradient after their ratings. The
+    /// final `z_u` is folded into `p_u`, so prediction is plain MF's.
+    fn fit_implicit(&mut self, train: &[Rating], cfg: &MfConfig, rng: &mut ChaCha8Rng) {
+        let factors = self.factors;
+        let mut by_user: Vec<Vec<(usize, f32)>> = vec![Vec::new(); self.user_index.len()];
+        for r in train {
+            by_user[self.user_index[&r.user]].push((self.movie_index[&r.movie], r.rating));
+        }
+        let mut y = vec![0.0f32; self.q.len()];
+        let implicit_of = |y: &[f32], items: &[(usize, f32)]| {
+            let scale = 1.0 / (items.len().max(1) as f32).sqrt();
+            let mut z = vec![0.0f32; factors];
+            for &(j, _) in items {
+                for (f, zf) in z.iter_mut().enumerate() {
+                    *zf += scale * y[j * factors + f];
                 }
             }
+            z
+        };
+        let mut users: Vec<usize> = (0..by_user.len()).collect();
+        for _ in 0..cfg.epochs {
+            users.shuffle(rng);
+            for &u in &users {
+                let mut items = std::mem::take(&mut by_user[u]);
+                items.shuffle(rng);
+                let z = implicit_of(&y, &items);
+                let mut gradient = vec![0.0f32; factors];
+                for &(i, rating) in &items {
+                    let err = self.sgd_step(u, i, rating, Some(&z), cfg);
+                    for (f, g) in gradient.iter_mut().enumerate() {
+                        *g += err * self.q[i * factors + f];
+                    }
+                }
+                // The mean gradient: the y_j move after the user's pass, with z_u held, so the
+                // summed one would overshoot by up to n (it diverged in 20 epochs).
+                let n = items.len().max(1) as f32;
+                let scale = 1.0 / (n.sqrt() * n);
+                for &(j, _) in &items {
+                    for f in 0..factors {
+                        let yj = &mut y[j * factors + f];
+                        *yj += cfg.lr * (scale * gradient[f] - cfg.reg * *yj);
+                    }
+                }
+                by_user[u] = items;
+            }
         }
-        model
+        for (u, items) in by_user.iter().enumerate() {
+            let z = implicit_of(&y, items);
+            for (f, zf) in z.iter().enumerate() {
+                self.p[u * factors + f] += zf;
+            }
+        }
     }
 }
 

@@ -207,6 +207,27 @@ fn the_teacher_rates_only_movies_the_user_never_rated() {
 }
 
 #[test]
+fn the_teachers_factorisations_beat_the_bias_model_on_u1() {
+    use movierec::baselines::{BiasModel, BiasedMf, evaluate};
+    let data = common::ml100k();
+    let movies = data.movies().unwrap();
+    let train = DataDir::ratings_file(&data.path("u1.base"), &movies).unwrap();
+    let test = DataDir::ratings_file(&data.path("u1.test"), &movies).unwrap();
+    let bias = evaluate(&BiasModel::fit(&train), &test).rmse;
+    let mut cfg = TeacherConfig::tuned(1, 1.0).mf;
+    (cfg.factors, cfg.epochs) = (20, 30);
+    let plain = evaluate(&BiasedMf::fit(&train, &cfg, 1), &test).rmse;
+    cfg.implicit = true;
+    let implicit = evaluate(&BiasedMf::fit(&train, &cfg, 1), &test).rmse;
+    assert!(plain < bias - 0.005, "MF {plain} vs bias {bias}");
+    assert!(implicit < bias - 0.005, "SVD++ {implicit} vs bias {bias}");
+    assert!(
+        (plain - implicit).abs() > 1e-4,
+        "the implicit term changed nothing"
+    );
+}
+
+#[test]
 fn short_histories_can_be_a_newcomers_first_ratings_of_log_uniform_length() {
     let (movies, train, encoder) = real_encoder(EncoderConfig {
         history_len: 2000,

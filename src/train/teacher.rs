@@ -34,6 +34,7 @@ impl TeacherConfig {
                 epochs: 100,
                 lr: 0.005,
                 reg: 0.1,
+                implicit: false,
             },
             targets,
             weight,
