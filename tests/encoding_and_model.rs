@@ -215,7 +215,7 @@ fn the_teachers_factorisations_beat_the_bias_model_on_u1() {
     let test = DataDir::ratings_file(&data.path("u1.test"), &movies).unwrap();
     let bias = evaluate(&BiasModel::fit(&train), &test).rmse;
     let mut cfg = TeacherConfig::tuned(1, 1.0).mf;
-    (cfg.factors, cfg.epochs) = (20, 30);
+    (cfg.factors, cfg.epochs, cfg.implicit) = (20, 30, false);
     let plain = evaluate(&BiasedMf::fit(&train, &cfg, 1), &test).rmse;
     cfg.implicit = true;
     let implicit = evaluate(&BiasedMf::fit(&train, &cfg, 1), &test).rmse;

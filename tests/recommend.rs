@@ -320,6 +320,18 @@ fn the_list_follows_the_visitors_likes_and_explains_with_several_of_them() {
         .filter(|i| horror.items.iter().any(|h| h.movie_id == i.movie_id))
         .count();
     assert!(kept <= 5, "swapping the likes kept {kept} of the top 10");
+    // The children's-films visitor gets more of them than of the horror they disliked.
+    let count = |genres: &[&str]| {
+        let tagged = |i: &&movierec::recommend::Recommendation| {
+            i.genres.iter().any(|g| genres.contains(&g.as_str()))
+        };
+        kids.items.iter().filter(tagged).count()
+    };
+    let (children, horror_films) = (count(&["Children's", "Animation"]), count(&["Horror"]));
+    assert!(
+        children > horror_films,
+        "{children} children's vs {horror_films} horror"
+    );
     // Explanations name only liked movies, and more than one of them.
     for (list, liked) in [(&kids, [1, 95, 71, 588].as_slice()), (&horror, &[288, 219])] {
         let named: std::collections::HashSet<u32> = list
