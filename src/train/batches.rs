@@ -26,6 +26,23 @@ pub struct Example {
     pub taught: Vec<(usize, f32)>,
 }
 
+#[cfg(test)]
+impl Example {
+    /// An example whose CNN window is its whole history, for unit tests.
+    pub(super) fn whole(history: History, targets: History, taught: History) -> Self {
+        Example {
+            context: UserSequence {
+                movies: history.iter().map(|&(m, _)| m as i64).collect(),
+                ratings: history.iter().map(|&(_, r)| r).collect(),
+                mask: vec![1.0; history.len()],
+            },
+            full_context: history,
+            targets,
+            taught,
+        }
+    }
+}
+
 /// One epoch's examples: each user's ratings are shuffled and cut into groups of
 /// `targets_per_example` targets; each group's history is the user's other ratings, oldest first (or, with
 /// `newcomer_history_prob`, the earliest few of them; with `short_history_prob`, a few random
@@ -252,17 +269,7 @@ mod tests {
     use super::*;
 
     fn example(history: History, targets: History, taught: History) -> Example {
-        let context = UserSequence {
-            movies: history.iter().map(|&(m, _)| m as i64).collect(),
-            ratings: history.iter().map(|&(_, r)| r).collect(),
-            mask: vec![1.0; history.len()],
-        };
-        Example {
-            context,
-            full_context: history,
-            targets,
-            taught,
-        }
+        Example::whole(history, targets, taught)
     }
 
     fn values(t: Tensor<2>) -> Vec<f32> {

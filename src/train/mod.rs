@@ -351,17 +351,7 @@ mod tests {
     use super::*;
 
     fn example(history: History, targets: Vec<(usize, f32)>) -> Example {
-        let context = crate::encode::UserSequence {
-            movies: history.iter().map(|&(m, _)| m as i64).collect(),
-            ratings: history.iter().map(|&(_, r)| r).collect(),
-            mask: vec![1.0; history.len()],
-        };
-        Example {
-            context,
-            full_context: history,
-            targets,
-            taught: Vec::new(),
-        }
+        Example::whole(history, targets, Vec::new())
     }
 
     /// −log p of `target` under a softmax over `logits` without the `seen` movies.
