@@ -189,7 +189,7 @@ pub(super) struct StepBatch<'a> {
     pub(super) weight: Tensor<2>,
     /// `[B, T + S]`: each rating's weight in the loss — `weight`, then the teacher's weight at
     /// taught movies; `None` when the batch has none (the loss then reads `weight`).
-    pub(super) taught_weight: Option<Tensor<2>>,
+    pub(super) loss_weight: Option<Tensor<2>>,
     pub(super) n_targets: f32,
 }
 
@@ -247,7 +247,7 @@ impl<'a> StepBatch<'a> {
             targets: Tensor::from_data(TensorData::new(targets, [examples.len(), width]), device),
             truth: tensor(truth, width),
             weight: tensor(weight, t),
-            taught_weight: (s > 0).then(|| tensor(loss_weight, width)),
+            loss_weight: (s > 0).then(|| tensor(loss_weight, width)),
             n_targets,
         }
     }
@@ -292,7 +292,7 @@ mod tests {
         let truth = values(batch.truth.clone());
         assert_eq!(truth, [2.0, 0.0, 1.5, 0.0, -2.0, 0.0, -0.5, 0.5]);
         assert_eq!(values(batch.weight.clone()), [1.0, 1.0, 1.0, 0.0]);
-        let taught = values(batch.taught_weight.clone().unwrap());
+        let taught = values(batch.loss_weight.clone().unwrap());
         assert_eq!(taught, [1.0, 1.0, 0.25, 0.0, 1.0, 0.0, 0.25, 0.25]);
         assert_eq!(batch.n_targets, 3.0);
         // Without taught ratings the layout is the real targets alone.
@@ -300,6 +300,6 @@ mod tests {
         let examples = [&plain];
         let batch = StepBatch::new(&examples, 10, 3.0, false, 0.25, &device);
         assert_eq!(batch.targets.dims(), [1, 1]);
-        assert!(batch.taught_weight.is_none());
+        assert!(batch.loss_weight.is_none());
     }
 }

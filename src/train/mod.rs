@@ -1,5 +1,6 @@
-//! Training: per-user examples (a history that never contains its targets), mini-batches,
-//! MSE loss, early stopping on a validation set carved out of the training data.
+//! Training: per-user examples (a history that never contains its targets, plus a teacher's
+//! ratings of movies the user never rated), mini-batches, MSE loss, early stopping on a
+//! validation set carved out of the training data.
 
 mod batches;
 mod config;
@@ -118,8 +119,10 @@ fn optimizer(cfg: &OptimizerConfig) -> (ModuleOptimizer, f64) {
 }
 
 impl MovieCnn {
-    /// One batch's training loss — the rating head's MSE, plus `rank_weight` × the rank head's
-    /// cross-entropy — and the MSE alone, for the log. `tokens`: the whole catalog's tokens.
+    /// One batch's training loss — the rating head's squared errors on the real targets and (at
+    /// the teacher's weight) on the teacher's ratings, over the real targets' count, plus
+    /// `rank_weight` × the rank head's cross-entropy — and the real targets' MSE alone, for the
+    /// log. `tokens`: the whole catalog's tokens.
     fn step_loss(
         &self,
         tokens: &Tensor<2, Int>,
@@ -151,15 +154,15 @@ impl MovieCnn {
         );
         let predicted = self.score(&table, &users, batch.targets.clone());
         let squared = (predicted - batch.truth.clone()).powi_scalar(2);
-        let (loss, mse) = match &batch.taught_weight {
+        let (loss, mse) = match &batch.loss_weight {
             None => {
                 let mse = (squared * batch.weight.clone()).sum() / batch.n_targets;
                 (mse.clone(), mse)
             }
-            Some(taught_weight) => {
+            Some(loss_weight) => {
                 let [_, t] = batch.weight.dims();
                 let real = squared.clone().narrow(1, 0, t) * batch.weight.clone();
-                let loss = (squared * taught_weight.clone()).sum() / batch.n_targets;
+                let loss = (squared * loss_weight.clone()).sum() / batch.n_targets;
                 (loss, real.sum() / batch.n_targets)
             }
         };
@@ -216,7 +219,7 @@ struct Steps {
     mean_rating: f32,
     device: Device,
     /// Seconds spent building the batches' tensors, over all epochs.
-    preparing: f64,
+    building_batches: f64,
 }
 
 impl Steps {
@@ -244,7 +247,7 @@ impl Steps {
                 taught,
                 &self.device,
             );
-            self.preparing += prepared.elapsed().as_secs_f64();
+            self.building_batches += prepared.elapsed().as_secs_f64();
             let (loss, mse) = model.step_loss(&self.tokens, &batch, cfg, &self.device);
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = self.optimizer.step(self.lr, model, grads);
@@ -281,7 +284,10 @@ pub fn train(
     let mut model = cfg.model.sized_for(encoder).init(&ad);
     let mean_rating = crate::baselines::global_mean(fit_ratings);
     let by_user = histories(fit_ratings, movies);
-    let teacher = (cfg.teacher.as_ref()).map(|t| Teacher::fit(fit_ratings, movies, t, cfg.seed));
+    let teacher = cfg
+        .teacher
+        .as_ref()
+        .map(|t| Teacher::fit(fit_ratings, movies, t, cfg.seed));
     let judge = Validation {
         ratings: validation,
         by_user: &by_user,
@@ -299,15 +305,15 @@ pub fn train(
         tokens: token_tensor(encoder, &ad),
         mean_rating,
         device: ad,
-        preparing: 0.0,
+        building_batches: 0.0,
     };
     let mut log = Vec::new();
     let mut best: Option<(f64, usize, MovieCnn, Metrics)> = None;
-    let (mut samples, mut busy, mut preparing) = (0usize, 0.0f64, 0.0f64);
+    let (mut samples, mut busy, mut building_examples) = (0usize, 0.0f64, 0.0f64);
     for epoch in 1..=cfg.epochs {
         let started = Instant::now();
         let examples = make_examples(&by_user, encoder, cfg, teacher.as_ref(), &mut rng);
-        preparing += started.elapsed().as_secs_f64();
+        building_examples += started.elapsed().as_secs_f64();
         let batches = epoch_batches(&examples, cfg);
         progress.start_epoch(epoch, batches.len());
         let (stepped, train_mse, n) =
@@ -341,7 +347,8 @@ pub fn train(
         best_epoch,
         validation,
         samples_per_second: samples as f64 / busy.max(1e-9),
-        step_samples_per_second: samples as f64 / (busy - preparing - steps.preparing).max(1e-9),
+        step_samples_per_second: samples as f64
+            / (busy - building_examples - steps.building_batches).max(1e-9),
         mean_rating,
     }
 }
