@@ -223,6 +223,20 @@ struct Steps {
 }
 
 impl Steps {
+    /// The configured optimiser at its starting rate, on `device` (the autodiff one).
+    fn new(cfg: &TrainConfig, encoder: &Encoder, mean_rating: f32, device: Device) -> Self {
+        let (optimizer, lr) = optimizer(&cfg.optimizer);
+        Steps {
+            optimizer,
+            lr,
+            average: WeightAverage::new(cfg.weight_average),
+            tokens: token_tensor(encoder, &device),
+            mean_rating,
+            device,
+            building_batches: 0.0,
+        }
+    }
+
     /// Each batch: forward → loss → backward → step (and the weight average). Returns the model
     /// and the epoch's mean training MSE over its `n` targets.
     fn epoch(
@@ -297,16 +311,7 @@ pub fn train(
         mean_rating,
         device,
     };
-    let (optimizer, lr) = optimizer(&cfg.optimizer);
-    let mut steps = Steps {
-        optimizer,
-        lr,
-        average: WeightAverage::new(cfg.weight_average),
-        tokens: token_tensor(encoder, &ad),
-        mean_rating,
-        device: ad,
-        building_batches: 0.0,
-    };
+    let mut steps = Steps::new(cfg, encoder, mean_rating, ad);
     let mut log = Vec::new();
     let mut best: Option<(f64, usize, MovieCnn, Metrics)> = None;
     let (mut samples, mut busy, mut building_examples) = (0usize, 0.0f64, 0.0f64);
