@@ -132,10 +132,27 @@ impl EncoderConfig {
 #[cfg(not(target_arch = "wasm32"))]
 impl crate::train::TeacherConfig {
     fn check(&self) -> Result<(), ConfigError> {
-        count("teacher.mf.factors", self.mf.factors, 1, 4096)?;
-        count("teacher.mf.epochs", self.mf.epochs, 1, 100_000)?;
-        real("teacher.mf.lr", f64::from(self.mf.lr), 1e-9, 1.0, false)?;
-        real("teacher.mf.reg", f64::from(self.mf.reg), 0.0, 100.0, false)?;
+        match (&self.mf, &self.bayes) {
+            (Some(mf), None) => {
+                count("teacher.mf.factors", mf.factors, 1, 4096)?;
+                count("teacher.mf.epochs", mf.epochs, 1, 100_000)?;
+                real("teacher.mf.lr", f64::from(mf.lr), 1e-9, 1.0, false)?;
+                real("teacher.mf.reg", f64::from(mf.reg), 0.0, 100.0, false)?;
+            }
+            (None, Some(bayes)) => {
+                count("teacher.bayes.factors", bayes.factors, 1, 256)?;
+                count("teacher.bayes.samples", bayes.samples, 1, 10_000)?;
+                count("teacher.bayes.burn_in", bayes.burn_in, 0, bayes.samples - 1)?;
+            }
+            (mf, bayes) => {
+                let given = if mf.is_some() && bayes.is_some() {
+                    "both"
+                } else {
+                    "neither"
+                };
+                return Err(error("teacher", given, "exactly one of mf and bayes"));
+            }
+        }
         count("teacher.targets", self.targets, 1, 65_536)?;
         real("teacher.weight", self.weight, 0.0, 1000.0, false)
     }

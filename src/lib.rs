@@ -19,6 +19,8 @@
 pub mod average;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod baselines;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod bayes_mf;
 pub mod bounds;
 pub mod data;
 #[cfg(not(target_arch = "wasm32"))]

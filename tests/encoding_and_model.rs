@@ -8,6 +8,7 @@ use burn::tensor::{Int, Tensor, TensorData};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use movierec::bayes_mf::{BayesMfConfig, BayesianMf};
 use movierec::data::{DataDir, Rating};
 use movierec::encode::{Encoder, EncoderConfig, PAD, RARE_MOVIE, rating_feature};
 use movierec::metrics::{mean_std, metrics};
@@ -171,8 +172,11 @@ fn the_teacher_rates_only_movies_the_user_never_rated() {
     let by_user = histories(&train, &movies);
     let mut cfg = common::tiny_config(1);
     let mut teacher_cfg = TeacherConfig::tuned(16, 0.5);
-    teacher_cfg.mf.factors = 8;
-    teacher_cfg.mf.epochs = 3;
+    teacher_cfg.bayes = Some(BayesMfConfig {
+        factors: 4,
+        samples: 4,
+        burn_in: 1,
+    });
     cfg.teacher = Some(teacher_cfg.clone());
     let teacher = Teacher::fit(&train, &movies, &teacher_cfg, 1);
     let (mut taught, mut examples_seen) = (0, 0);
@@ -214,7 +218,7 @@ fn the_teachers_factorisations_beat_the_bias_model_on_u1() {
     let train = DataDir::ratings_file(&data.path("u1.base"), &movies).unwrap();
     let test = DataDir::ratings_file(&data.path("u1.test"), &movies).unwrap();
     let bias = evaluate(&BiasModel::fit(&train), &test).rmse;
-    let mut cfg = TeacherConfig::tuned(1, 1.0).mf;
+    let mut cfg = TeacherConfig::svd_pp(1, 1.0).mf.unwrap();
     (cfg.factors, cfg.epochs, cfg.implicit) = (20, 30, false);
     let plain = evaluate(&BiasedMf::fit(&train, &cfg, 1), &test).rmse;
     cfg.implicit = true;
@@ -225,6 +229,9 @@ fn the_teachers_factorisations_beat_the_bias_model_on_u1() {
         (plain - implicit).abs() > 1e-4,
         "the implicit term changed nothing"
     );
+    let bayes_cfg = TeacherConfig::tuned(1, 1.0).bayes.unwrap();
+    let bayes = evaluate(&BayesianMf::fit(&train, &bayes_cfg, 1), &test).rmse;
+    assert!(bayes < bias - 0.02, "Bayesian MF {bayes} vs bias {bias}");
 }
 
 #[test]

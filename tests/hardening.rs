@@ -5,10 +5,11 @@
 mod common;
 
 use burn::module::Module;
+use movierec::baselines::MfConfig;
 use movierec::model::ModelConfig;
 use movierec::modelfile::{self, ModelFileError};
 use movierec::predict::Recommender;
-use movierec::train::{OptimizerConfig, TrainConfig};
+use movierec::train::{OptimizerConfig, TeacherConfig, TrainConfig};
 use serde_json::{Value, json};
 
 use common::{demo_model_bytes as demo_bytes, recrafted};
@@ -185,11 +186,35 @@ fn every_config_field_out_of_bounds_names_itself() {
         ),
         (
             "teacher.mf.factors",
-            with(|c| c.teacher.as_mut().unwrap().mf.factors = 0),
+            with(|c| {
+                let mut svd_pp = TeacherConfig::svd_pp(32, 1.0);
+                svd_pp.mf.as_mut().unwrap().factors = 0;
+                c.teacher = Some(svd_pp);
+            }),
         ),
         (
             "teacher.mf.lr",
-            with(|c| c.teacher.as_mut().unwrap().mf.lr = f32::NAN),
+            with(|c| {
+                let mut svd_pp = TeacherConfig::svd_pp(32, 1.0);
+                svd_pp.mf.as_mut().unwrap().lr = f32::NAN;
+                c.teacher = Some(svd_pp);
+            }),
+        ),
+        (
+            "teacher.bayes.burn_in",
+            with(|c| c.teacher.as_mut().unwrap().bayes.as_mut().unwrap().burn_in = 300),
+        ),
+        (
+            "teacher.bayes.factors",
+            with(|c| c.teacher.as_mut().unwrap().bayes.as_mut().unwrap().factors = 1 << 20),
+        ),
+        (
+            "teacher",
+            with(|c| c.teacher.as_mut().unwrap().mf = Some(MfConfig::surprise())),
+        ),
+        (
+            "teacher",
+            with(|c| c.teacher.as_mut().unwrap().bayes = None),
         ),
         (
             "teacher.targets",

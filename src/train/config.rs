@@ -93,8 +93,8 @@ impl TrainConfig {
     /// and the asymmetric-SVD term read the whole history, so the convolutions need only the
     /// latest 32 ratings); Adam on batches of 32 histories × 32 targets, with a moving average
     /// of the weights and learning-rate decay; no dropout; a tenth of the histories cut to a
-    /// newcomer's first few ratings and a quarter of the rest to a few random ones; a matrix
-    /// factorisation teacher rating 32 unrated movies per example at weight 0.3; at most 13
+    /// newcomer's first few ratings and a quarter of the rest to a few random ones; a Bayesian
+    /// matrix factorisation teacher rating 32 unrated movies per example at weight 1; at most 13
     /// epochs (the best is usually the 10th to the 13th), within `cv`'s 10-minute budget.
     pub fn default_preset() -> Self {
         Self {
@@ -125,7 +125,7 @@ impl TrainConfig {
             validation_fraction: 0.05,
             weight_average: 0.99,
             rank_weight: 0.3,
-            teacher: Some(TeacherConfig::tuned(32, 0.3)),
+            teacher: Some(TeacherConfig::tuned(32, 1.0)),
             seed: 1,
         }
     }
