@@ -120,6 +120,20 @@ impl MfConfig {
     }
 }
 
+/// A dense row for every user and every movie of `train`, in order of first appearance: the
+/// factorisations' parameter rows.
+pub(crate) fn dense_indices(train: &[Rating]) -> (HashMap<u32, usize>, HashMap<u32, usize>) {
+    let mut users = HashMap::new();
+    let mut movies = HashMap::new();
+    for r in train {
+        let n = users.len();
+        users.entry(r.user).or_insert(n);
+        let n = movies.len();
+        movies.entry(r.movie).or_insert(n);
+    }
+    (users, movies)
+}
+
 /// Biased matrix factorisation trained by SGD (the "SVD" of Funk/Koren, as in Surprise).
 pub struct BiasedMf {
     mean: f32,
@@ -154,14 +168,7 @@ impl BiasedMf {
 
     /// Indices for every user and movie of `train`, biases at 0, factors ~ N(0, 0.1).
     fn init(train: &[Rating], factors: usize, rng: &mut ChaCha8Rng) -> Self {
-        let mut user_index = HashMap::new();
-        let mut movie_index = HashMap::new();
-        for r in train {
-            let n = user_index.len();
-            user_index.entry(r.user).or_insert(n);
-            let n = movie_index.len();
-            movie_index.entry(r.movie).or_insert(n);
-        }
+        let (user_index, movie_index) = dense_indices(train);
         let normal = Normal::new(0.0f32, 0.1).expect("valid normal");
         let mut init = |n: usize| {
             (0..n * factors)

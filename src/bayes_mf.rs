@@ -142,11 +142,37 @@ fn regressors(other: &Side) -> Mat<f64> {
     )
 }
 
+/// Draws `side`'s prior and then each of its rows given `other`: row `r`'s ratings are the
+/// `triples` listed in `rows[r]`, and `partner` picks a rating's row on the other side.
+fn draw_side(
+    side: &mut Side,
+    other: &Side,
+    rows: &[Vec<usize>],
+    triples: &[(usize, usize, f64)],
+    partner: fn(&(usize, usize, f64)) -> usize,
+    noise_precision: f64,
+    rng: &mut ChaCha8Rng,
+) {
+    side.draw_prior(rng);
+    let features = regressors(other);
+    for (row, ks) in rows.iter().enumerate() {
+        let rated: Vec<(usize, f64)> = ks
+            .iter()
+            .map(|&k| {
+                let j = partner(&triples[k]);
+                // The residual once the other side's bias is taken off.
+                (j, triples[k].2 - other.weights[(j, 0)])
+            })
+            .collect();
+        draw_row(side, row, &rated, &features, noise_precision, rng);
+    }
+}
+
 impl BayesianMf {
     pub fn fit(train: &[Rating], cfg: &BayesMfConfig, seed: u64) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mean = crate::baselines::global_mean(train);
-        let (user_index, movie_index) = indices(train);
+        let (user_index, movie_index) = crate::baselines::dense_indices(train);
         let triples: Vec<(usize, usize, f64)> = train
             .iter()
             .map(|r| {
@@ -171,30 +197,25 @@ impl BayesianMf {
         let mut sum = Mat::<f64>::zeros(n_users, n_movies);
         let mut kept = 0usize;
         for sample in 0..cfg.samples {
-            users.draw_prior(&mut rng);
-            let features = regressors(&movies);
-            for (u, ks) in by_user.iter().enumerate() {
-                let rated: Vec<(usize, f64)> = ks
-                    .iter()
-                    .map(|&k| {
-                        let (_, i, r) = triples[k];
-                        (i, r - movies.weights[(i, 0)])
-                    })
-                    .collect();
-                draw_row(&mut users, u, &rated, &features, noise_precision, &mut rng);
-            }
-            movies.draw_prior(&mut rng);
-            let features = regressors(&users);
-            for (i, ks) in by_movie.iter().enumerate() {
-                let rated: Vec<(usize, f64)> = ks
-                    .iter()
-                    .map(|&k| {
-                        let (u, _, r) = triples[k];
-                        (u, r - users.weights[(u, 0)])
-                    })
-                    .collect();
-                draw_row(&mut movies, i, &rated, &features, noise_precision, &mut rng);
-            }
+            let noise = noise_precision;
+            draw_side(
+                &mut users,
+                &movies,
+                &by_user,
+                &triples,
+                |t| t.1,
+                noise,
+                &mut rng,
+            );
+            draw_side(
+                &mut movies,
+                &users,
+                &by_movie,
+                &triples,
+                |t| t.0,
+                noise,
+                &mut rng,
+            );
             noise_precision = draw_noise(&triples, &users, &movies, &mut rng);
             if sample >= cfg.burn_in {
                 accumulate(&mut sum, &users, &movies);
@@ -213,18 +234,6 @@ impl BayesianMf {
             average,
         }
     }
-}
-
-fn indices(train: &[Rating]) -> (HashMap<u32, usize>, HashMap<u32, usize>) {
-    let mut users = HashMap::new();
-    let mut movies = HashMap::new();
-    for r in train {
-        let n = users.len();
-        users.entry(r.user).or_insert(n);
-        let n = movies.len();
-        movies.entry(r.movie).or_insert(n);
-    }
-    (users, movies)
 }
 
 fn predict_one(users: &Side, movies: &Side, u: usize, i: usize) -> f64 {
