@@ -24,12 +24,11 @@ fn main() {
     let device = movierec::device();
     // The default preset without its teacher is the network and batches the PyTorch twin trains:
     // the teacher adds ratings to learn, not a different model.
-    for (name, users, taught) in [
-        ("default", u32::MAX, true),
-        ("default without its teacher", u32::MAX, false),
-        ("paper", 100, true),
+    for (name, preset, users, taught) in [
+        ("default", "default", u32::MAX, true),
+        ("default without its teacher", "default", u32::MAX, false),
+        ("paper", "paper", 100, true),
     ] {
-        let preset = name.split(' ').next().unwrap_or(name);
         let mut cfg = TrainConfig::preset(preset).expect("preset");
         cfg.epochs = 1;
         if !taught {

@@ -38,6 +38,13 @@ pub struct BayesianMf {
     average: Vec<f32>,
 }
 
+/// One training rating, by dense rows, less the global mean.
+struct Observation {
+    user: usize,
+    movie: usize,
+    residual: f64,
+}
+
 /// One side's vectors (`[bias, factors…]` per row) and their prior.
 struct Side {
     weights: Mat<f64>,
@@ -143,13 +150,13 @@ fn regressors(other: &Side) -> Mat<f64> {
 }
 
 /// Draws `side`'s prior and then each of its rows given `other`: row `r`'s ratings are the
-/// `triples` listed in `rows[r]`, and `partner` picks a rating's row on the other side.
+/// `observed` listed in `rows[r]`, and `partner` picks a rating's row on the other side.
 fn draw_side(
     side: &mut Side,
     other: &Side,
     rows: &[Vec<usize>],
-    triples: &[(usize, usize, f64)],
-    partner: fn(&(usize, usize, f64)) -> usize,
+    observed: &[Observation],
+    partner: fn(&Observation) -> usize,
     noise_precision: f64,
     rng: &mut ChaCha8Rng,
 ) {
@@ -159,9 +166,9 @@ fn draw_side(
         let rated: Vec<(usize, f64)> = ks
             .iter()
             .map(|&k| {
-                let j = partner(&triples[k]);
+                let j = partner(&observed[k]);
                 // The residual once the other side's bias is taken off.
-                (j, triples[k].2 - other.weights[(j, 0)])
+                (j, observed[k].residual - other.weights[(j, 0)])
             })
             .collect();
         draw_row(side, row, &rated, &features, noise_precision, rng);
@@ -173,22 +180,20 @@ impl BayesianMf {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mean = crate::baselines::global_mean(train);
         let (user_index, movie_index) = crate::baselines::dense_indices(train);
-        let triples: Vec<(usize, usize, f64)> = train
+        let observed: Vec<Observation> = train
             .iter()
-            .map(|r| {
-                (
-                    user_index[&r.user],
-                    movie_index[&r.movie],
-                    (r.rating - mean) as f64,
-                )
+            .map(|r| Observation {
+                user: user_index[&r.user],
+                movie: movie_index[&r.movie],
+                residual: (r.rating - mean) as f64,
             })
             .collect();
         let (n_users, n_movies) = (user_index.len(), movie_index.len());
         let mut by_user = vec![Vec::new(); n_users];
         let mut by_movie = vec![Vec::new(); n_movies];
-        for (k, &(u, i, _)) in triples.iter().enumerate() {
-            by_user[u].push(k);
-            by_movie[i].push(k);
+        for (k, o) in observed.iter().enumerate() {
+            by_user[o.user].push(k);
+            by_movie[o.movie].push(k);
         }
         let width = cfg.factors + 1;
         let mut users = Side::new(n_users, width, &mut rng);
@@ -197,26 +202,25 @@ impl BayesianMf {
         let mut sum = Mat::<f64>::zeros(n_users, n_movies);
         let mut kept = 0usize;
         for sample in 0..cfg.samples {
-            let noise = noise_precision;
             draw_side(
                 &mut users,
                 &movies,
                 &by_user,
-                &triples,
-                |t| t.1,
-                noise,
+                &observed,
+                |o| o.movie,
+                noise_precision,
                 &mut rng,
             );
             draw_side(
                 &mut movies,
                 &users,
                 &by_movie,
-                &triples,
-                |t| t.0,
-                noise,
+                &observed,
+                |o| o.user,
+                noise_precision,
                 &mut rng,
             );
-            noise_precision = draw_noise(&triples, &users, &movies, &mut rng);
+            noise_precision = draw_noise(&observed, &users, &movies, &mut rng);
             if sample >= cfg.burn_in {
                 accumulate(&mut sum, &users, &movies);
                 kept += 1;
@@ -242,20 +246,15 @@ fn predict_one(users: &Side, movies: &Side, u: usize, i: usize) -> f64 {
 }
 
 /// The noise precision given the residuals (Gamma, α₀ = β₀ = 1).
-fn draw_noise(
-    triples: &[(usize, usize, f64)],
-    users: &Side,
-    movies: &Side,
-    rng: &mut ChaCha8Rng,
-) -> f64 {
-    let squares: f64 = triples
+fn draw_noise(observed: &[Observation], users: &Side, movies: &Side, rng: &mut ChaCha8Rng) -> f64 {
+    let squares: f64 = observed
         .iter()
-        .map(|&(u, i, r)| {
-            let e = r - predict_one(users, movies, u, i);
+        .map(|o| {
+            let e = o.residual - predict_one(users, movies, o.user, o.movie);
             e * e
         })
         .sum();
-    let shape = (1.0 + triples.len() as f64) / 2.0;
+    let shape = (1.0 + observed.len() as f64) / 2.0;
     let rate = (1.0 + squares) / 2.0;
     Gamma::new(shape, 1.0 / rate)
         .expect("positive shape and scale")
