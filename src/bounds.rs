@@ -205,6 +205,19 @@ impl crate::train::TrainConfig {
         if let Some(teacher) = &self.teacher {
             teacher.check()?;
         }
+        if let Some(list) = &self.newcomer_list {
+            list.check()?;
+        }
+        if let Some(teacher) = &self.list_teacher {
+            teacher.check()?;
+            if self.rank_weight == 0.0 {
+                return Err(error(
+                    "list_teacher",
+                    "set",
+                    "absent without a rank loss (rank_weight = 0)",
+                ));
+            }
+        }
         match self.optimizer {
             OptimizerConfig::Sgd { lr, momentum } => {
                 real("optimizer.lr", lr, 1e-9, 10.0, false)?;

@@ -3,7 +3,7 @@
 //!
 //! The flow, one module per step: [`data`] (MovieLens files) → [`split`] → [`encode`] (the one
 //! encoder) → [`model`] (the CNN) → [`train`] / [`predict`] → [`modelfile`] (one file) →
-//! [`recommend`] → `web` (wasm bindings). [`bounds`] checks every configuration at each door.
+//! [`recommend`] (ordered as [`list`] says) → `web` (wasm bindings). [`bounds`] checks every configuration at each door.
 //!
 //! Words used throughout:
 //! - a **history** ([`predict::History`]) is a user's ratings as (dense movie index, rating),
@@ -28,6 +28,7 @@ pub mod ease;
 pub mod encode;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod experiment;
+pub mod list;
 pub mod metrics;
 pub mod model;
 pub mod modelfile;

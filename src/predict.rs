@@ -189,21 +189,6 @@ pub struct CatalogScores {
     pub rank: Option<Vec<f32>>,
 }
 
-impl CatalogScores {
-    /// The score a list is ordered by: `rank logit + rating_weight × rating` with a rank head and
-    /// a weight, else the predicted rating.
-    pub fn list_scores(&self, rating_weight: Option<f32>) -> Vec<f32> {
-        match (&self.rank, rating_weight) {
-            (Some(rank), Some(w)) => rank
-                .iter()
-                .zip(&self.ratings)
-                .map(|(l, r)| l + w * r)
-                .collect(),
-            _ => self.ratings.clone(),
-        }
-    }
-}
-
 /// Scores the whole catalog for each history, encoding each history once: what a ranked list
 /// needs (the browser's list, and every top-N evaluation).
 pub fn score_catalog(scorer: &Scorer, histories: &[&[(usize, f32)]]) -> Vec<CatalogScores> {

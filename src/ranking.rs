@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::data::{Movies, Rating};
 use crate::ease::{self, Ease};
+use crate::list::{ListWeights, NewcomerList};
 use crate::predict::{CatalogScores, History, Scorer, histories, score_catalog};
 use crate::topn::{LIKED, N, TopN, TopNAccumulator, top_n};
 
@@ -108,12 +109,19 @@ pub fn choose_rating_weight(
     scores: &[CatalogScores],
     cases: &[Case],
     popularity: &[u32],
+    newcomer: Option<NewcomerList>,
 ) -> Option<(f32, f64)> {
     scores.first()?.rank.as_ref()?;
     RATING_WEIGHTS
         .iter()
         .map(|&w| {
-            let figures = evaluate(cases, popularity, |k| scores[k].list_scores(Some(w)));
+            let list = ListWeights {
+                rating_weight: Some(w),
+                newcomer,
+            };
+            let figures = evaluate(cases, popularity, |k| {
+                list.scores(&scores[k], cases[k].history.len(), popularity)
+            });
             (w, figures.ndcg)
         })
         .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.total_cmp(&a.0)))
@@ -170,11 +178,12 @@ pub struct TopNRow {
     pub figures: TopN,
 }
 
-/// The four lists on the same cases: the CNN (by its list score, and by rating alone), most
-/// rated, and EASE; none lists a movie with fewer than `min_ratings` training ratings.
+/// The four lists on the same cases: the CNN (ordered as `list` says, and by rating alone), most
+/// rated, and EASE; none lists a movie with fewer than `min_ratings` training ratings (counted
+/// in `popularity`, which the CNN's list reads too).
 pub fn table(
     cnn: &[CatalogScores],
-    rating_weight: Option<f32>,
+    list: ListWeights,
     ease: &Ease,
     cases: &[Case],
     popularity: &[u32],
@@ -189,8 +198,9 @@ pub fn table(
         figures,
     };
     let mut rows = Vec::new();
-    if rating_weight.is_some() {
-        rows.push(row("CNN", evaluate(&|k| cnn[k].list_scores(rating_weight))));
+    if list.rating_weight.is_some() {
+        let scores = |k: usize| list.scores(&cnn[k], cases[k].history.len(), popularity);
+        rows.push(row("CNN", evaluate(&scores)));
     }
     rows.push(row(
         "CNN, rating only",
@@ -222,7 +232,7 @@ pub fn model_table(
     let popularity = popularity(context, movies);
     table(
         &cnn,
-        rec.header.rating_weight,
+        rec.header.list_weights(),
         &ease,
         &cases,
         &popularity,

@@ -172,7 +172,10 @@ impl Recommender {
         movie_ids: &[u32],
     ) -> Result<Vec<f32>, InputError> {
         let (history, targets) = self.visitor_query(ratings, movie_ids)?;
-        Ok(self.list_scores(&[history.as_slice()], &targets).remove(0))
+        let n = history.len();
+        Ok(self
+            .list_scores(&[history.as_slice()], n, &targets)
+            .remove(0))
     }
 
     /// The `because` of each of `movie_ids` for a visitor (`None` where no rating raises the
@@ -209,11 +212,21 @@ impl Recommender {
             .collect()
     }
 
-    /// The list scores of `targets` for each history, each history encoded once.
-    fn list_scores(&self, histories: &[&[(usize, f32)]], targets: &[usize]) -> Vec<Vec<f32>> {
+    /// The list scores of `targets` for each history, each history encoded once and listed as
+    /// a history of `history_len` ratings (leaving one rating out must not change the list's
+    /// weights, only what the network reads).
+    fn list_scores(
+        &self,
+        histories: &[&[(usize, f32)]],
+        history_len: usize,
+        targets: &[usize],
+    ) -> Vec<Vec<f32>> {
+        let catalog = &self.header.catalog;
+        let popularity: Vec<u32> = targets.iter().map(|&m| catalog[m].n_ratings).collect();
+        let list = self.header.list_weights();
         score_movies(&self.scorer(), histories, targets)
             .iter()
-            .map(|s| s.list_scores(self.header.rating_weight))
+            .map(|s| list.scores(s, history_len, &popularity))
             .collect()
     }
 
@@ -238,7 +251,7 @@ impl Recommender {
             .collect();
         let mut queries: Vec<&[(usize, f32)]> = vec![history.as_slice()];
         queries.extend(without.iter().map(|h| h.as_slice()));
-        let scores = self.list_scores(&queries, targets);
+        let scores = self.list_scores(&queries, history.len(), targets);
         // A rating that lifts every listed movie alike moves none of them in the list: what puts
         // a movie where it is, is its lift beyond the list's mean lift from the same rating.
         let lifts: Vec<Vec<f32>> = scores[1..]
@@ -309,7 +322,11 @@ impl Recommender {
         let scores = score_movies(&self.scorer(), &[history.as_slice()], &candidates)
             .pop()
             .expect("one history in, one out");
-        let list = scores.list_scores(self.header.rating_weight);
+        let popularity: Vec<u32> = candidates.iter().map(|&m| catalog[m].n_ratings).collect();
+        let list = self
+            .header
+            .list_weights()
+            .scores(&scores, history.len(), &popularity);
         let mut ranked: Vec<usize> = (0..candidates.len()).collect();
         ranked.sort_by(|&a, &b| {
             list[b]

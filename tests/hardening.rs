@@ -6,13 +6,24 @@ mod common;
 
 use burn::module::Module;
 use movierec::baselines::MfConfig;
+use movierec::list::NewcomerList;
 use movierec::model::ModelConfig;
 use movierec::modelfile::{self, ModelFileError};
 use movierec::predict::Recommender;
-use movierec::train::{OptimizerConfig, TeacherConfig, TrainConfig};
+use movierec::train::{ListTeacherConfig, OptimizerConfig, TeacherConfig, TrainConfig};
 use serde_json::{Value, json};
 
 use common::{demo_model_bytes as demo_bytes, recrafted};
+
+/// A list teacher within its bounds.
+fn list_teacher() -> ListTeacherConfig {
+    ListTeacherConfig {
+        lambda: 200.0,
+        temperature: 0.02,
+        weight: 1.0,
+        min_history: 20,
+    }
+}
 
 fn load_error(bytes: &[u8]) -> String {
     match Recommender::from_bytes(bytes, movierec::device()) {
@@ -80,6 +91,30 @@ fn duplicate_catalog_ids_and_a_nonsense_mean_are_refused() {
     assert!(load_error(&crafted).contains("twice"));
     let crafted = recrafted(&bytes, |h| h["rating_offset"] = json!(1e30));
     assert!(load_error(&crafted).contains("rating_offset"));
+}
+
+#[test]
+fn a_newcomer_list_out_of_bounds_is_refused() {
+    let bytes = demo_bytes();
+    let list = json!({"fade_ratings": 20, "rating_weight": 2.0, "popularity_weight": 1.0});
+    let with = |field: &str, value: Value| {
+        let mut list = list.clone();
+        list[field] = value;
+        recrafted(&bytes, |h| h["newcomer_list"] = list)
+    };
+    let fine = with("fade_ratings", json!(20));
+    assert!(Recommender::from_bytes(&fine, movierec::device()).is_ok());
+    for (field, value) in [
+        ("fade_ratings", json!(0)),
+        ("rating_weight", json!(1e9)),
+        ("popularity_weight", json!(-1e9)),
+    ] {
+        let e = load_error(&with(field, value.clone()));
+        assert!(
+            e.contains(&format!("newcomer_list.{field} = ")),
+            "{field} = {value}: {e}"
+        );
+    }
 }
 
 #[test]
@@ -223,6 +258,41 @@ fn every_config_field_out_of_bounds_names_itself() {
         (
             "teacher.weight",
             with(|c| c.teacher.as_mut().unwrap().weight = -1.0),
+        ),
+        (
+            "list_teacher.temperature",
+            with(|c| {
+                c.list_teacher = Some(ListTeacherConfig {
+                    temperature: 0.0,
+                    ..list_teacher()
+                })
+            }),
+        ),
+        (
+            "list_teacher.min_history",
+            with(|c| {
+                c.list_teacher = Some(ListTeacherConfig {
+                    min_history: 1 << 40,
+                    ..list_teacher()
+                })
+            }),
+        ),
+        (
+            "list_teacher",
+            with(|c| {
+                c.list_teacher = Some(list_teacher());
+                c.rank_weight = 0.0;
+            }),
+        ),
+        (
+            "newcomer_list.fade_ratings",
+            with(|c| {
+                c.newcomer_list = Some(NewcomerList {
+                    fade_ratings: 0,
+                    rating_weight: 2.0,
+                    popularity_weight: 1.0,
+                })
+            }),
         ),
         (
             "optimizer.lr",

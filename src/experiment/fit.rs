@@ -7,6 +7,7 @@ use super::catalog;
 use crate::bounds::ConfigError;
 use crate::data::{DataDir, Movies, Rating};
 use crate::encode::Encoder;
+use crate::list::{ListWeights, NewcomerList};
 use crate::metrics::Metrics;
 use crate::modelfile::{ModelHeader, TrainingInfo};
 use crate::predict::{Scorer, histories, token_tensor};
@@ -23,6 +24,8 @@ pub struct Fitted {
     /// How much the predicted rating counts beside the rank logit in a list (chosen on the
     /// validation carve-out's NDCG@10); `None` without a rank head.
     pub rating_weight: Option<f32>,
+    /// The list of visitors with few ratings, as configured.
+    pub newcomer_list: Option<NewcomerList>,
     /// The validation carve-out's NDCG@10 with that weight.
     pub validation_ndcg: Option<f64>,
 }
@@ -39,6 +42,14 @@ pub(super) struct Provenance<'a> {
 }
 
 impl Fitted {
+    /// What this model's lists are ordered by, as its file header will say.
+    pub fn list_weights(&self) -> ListWeights {
+        ListWeights {
+            rating_weight: self.rating_weight,
+            newcomer: self.newcomer_list,
+        }
+    }
+
     /// The model file header describing this fit; `run` and `eval_new_users` describe theirs alike.
     pub(super) fn header(
         &self,
@@ -49,6 +60,7 @@ impl Fitted {
         ModelHeader {
             model: config.model.sized_for(&self.encoder),
             rating_weight: self.rating_weight,
+            newcomer_list: self.newcomer_list,
             encoder: self.encoder.clone(),
             rating_offset: self.outcome.mean_rating,
             catalog: catalog(movies, from.train),
@@ -95,12 +107,14 @@ pub fn fit(
     );
     // Everything after training scores the weights as the model file will hold them.
     outcome.model = crate::modelfile::to_stored_precision(outcome.model);
-    let chosen = choose_rating_weight(&outcome, &encoder, &carve, movies, device);
+    let newcomer_list = config.newcomer_list;
+    let chosen = choose_rating_weight(&outcome, &encoder, &carve, movies, newcomer_list, device);
     Ok(Fitted {
         carve,
         encoder,
         outcome,
         rating_weight: chosen.map(|c| c.0),
+        newcomer_list,
         validation_ndcg: chosen.map(|c| c.1),
     })
 }
@@ -112,6 +126,7 @@ fn choose_rating_weight(
     encoder: &Encoder,
     carve: &Carve,
     movies: &Movies,
+    newcomer_list: Option<NewcomerList>,
     device: &burn::tensor::Device,
 ) -> Option<(f32, f64)> {
     let model = &outcome.model;
@@ -129,5 +144,6 @@ fn choose_rating_weight(
         device,
     };
     let scores = ranking::cnn_scores(&scorer, &cases);
-    ranking::choose_rating_weight(&scores, &cases, &ranking::popularity(&carve.fit, movies))
+    let popularity = ranking::popularity(&carve.fit, movies);
+    ranking::choose_rating_weight(&scores, &cases, &popularity, newcomer_list)
 }

@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use crate::baselines::{self, BiasModel, BiasedMf, GlobalMean, MfConfig};
 use crate::data::{DataDir, DataError, Movies, Rating, parse_descriptions, read_file};
+use crate::list::ListWeights;
 use crate::metrics::{Metrics, metrics};
 use crate::model::MovieCnn;
 use crate::modelfile::{CatalogEntry, ModelHeader};
@@ -160,7 +161,7 @@ pub fn run(
     let predicted = predict_ratings(&scorer, &context, &split.test, &movies);
     let actual: Vec<f32> = split.test.iter().map(|r| r.rating).collect();
     let test = metrics(&predicted, &actual);
-    let (top_n, ease_lambda) = top_n_on(&scorer, fitted.rating_weight, &split, &movies, cfg);
+    let (top_n, ease_lambda) = top_n_on(&scorer, fitted.list_weights(), &split, &movies, cfg);
     let baselines = if with_baselines {
         run_baselines(&split.train, &split.test, cfg.seed)
     } else {
@@ -196,7 +197,7 @@ pub fn run(
 /// The top-N table of a split: the test users' lists from their whole training history.
 fn top_n_on(
     scorer: &Scorer,
-    rating_weight: Option<f32>,
+    list: ListWeights,
     split: &crate::split::Split,
     movies: &Movies,
     cfg: &TrainConfig,
@@ -205,6 +206,6 @@ fn top_n_on(
     let cnn = ranking::cnn_scores(scorer, &cases);
     let (ease, lambda) = ranking::fit_ease(&split.train, movies, cfg.validation_fraction, cfg.seed);
     let popularity = ranking::popularity(&split.train, movies);
-    let rows = ranking::table(&cnn, rating_weight, &ease, &cases, &popularity, 0);
+    let rows = ranking::table(&cnn, list, &ease, &cases, &popularity, 0);
     (rows, lambda)
 }

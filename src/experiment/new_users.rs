@@ -159,13 +159,13 @@ impl Visitors<'_> {
             .collect();
         let cases = ranking::revealed_cases(held, k);
         let cnn = ranking::cnn_scores(&self.rec.scorer(), &cases);
-        let weight = self.rec.header.rating_weight;
+        let list = self.rec.header.list_weights();
         NewUserRow {
             k,
             cnn: metrics(&cnn_pred, &actual),
             bias: metrics(&bias_pred, &actual),
             n_predictions: actual.len(),
-            top_n: ranking::table(&cnn, weight, self.ease, &cases, &self.popularity, 0),
+            top_n: ranking::table(&cnn, list, self.ease, &cases, &self.popularity, 0),
         }
     }
 }

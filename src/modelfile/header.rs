@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::ModelFileError;
 use crate::data::{Movie, Movies};
 use crate::encode::Encoder;
+use crate::list::{ListWeights, NewcomerList};
 use crate::metrics::Metrics;
 use crate::model::ModelConfig;
 
@@ -58,9 +59,21 @@ pub struct ModelHeader {
     /// by predicted rating alone. Absent in older model files.
     #[serde(default)]
     pub rating_weight: Option<f32>,
+    /// The list of a visitor with few ratings (see [`NewcomerList`]). Absent in older model
+    /// files, whose lists are the known users' at every length.
+    #[serde(default)]
+    pub newcomer_list: Option<NewcomerList>,
 }
 
 impl ModelHeader {
+    /// What this model's lists are ordered by.
+    pub fn list_weights(&self) -> ListWeights {
+        ListWeights {
+            rating_weight: self.rating_weight,
+            newcomer: self.newcomer_list,
+        }
+    }
+
     /// The catalog as [`Movies`]: the movie ids this model knows define valid input.
     pub fn movies(&self) -> Movies {
         Movies::new(
@@ -149,6 +162,9 @@ pub(super) fn validate_header(h: &ModelHeader) -> Result<(), ModelFileError> {
     }
     if h.rating_weight.is_some_and(|w| !w.is_finite()) {
         return bad("rating_weight must be a finite number".into());
+    }
+    if let Some(list) = &h.newcomer_list {
+        list.check().map_err(config)?;
     }
     Ok(())
 }

@@ -4,9 +4,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::encode::EncoderConfig;
+use crate::list::NewcomerList;
 use crate::model::ModelConfig;
 
-use super::TeacherConfig;
+use super::{ListTeacherConfig, TeacherConfig};
 
 /// How parameters are updated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,6 +59,16 @@ pub struct TrainConfig {
     /// the CNN also learns (training only; see [`super::teacher`]). Absent: none.
     #[serde(default)]
     pub teacher: Option<TeacherConfig>,
+    /// EASE fitted on the training ratings, whose distribution over each example's unrated
+    /// movies the rank head also learns (training only; see [`super::list_teacher`]). Absent:
+    /// none.
+    #[serde(default)]
+    pub list_teacher: Option<ListTeacherConfig>,
+    /// The list of a visitor with few ratings, written to the model file as it is (chosen on
+    /// `eval-new-users --validation`'s users: `cargo run --release --example newcomer_grid`).
+    /// Absent: the known users' list at every length.
+    #[serde(default)]
+    pub newcomer_list: Option<NewcomerList>,
     pub seed: u64,
 }
 
@@ -84,6 +95,8 @@ impl TrainConfig {
             weight_average: 0.0,
             rank_weight: 0.0,
             teacher: None,
+            list_teacher: None,
+            newcomer_list: None,
             seed: 1,
         }
     }
@@ -94,8 +107,10 @@ impl TrainConfig {
     /// latest 32 ratings); Adam on batches of 32 histories × 32 targets, with a moving average
     /// of the weights and learning-rate decay; no dropout; a tenth of the histories cut to a
     /// newcomer's first few ratings and a quarter of the rest to a few random ones; a Bayesian
-    /// matrix factorisation teacher rating 32 unrated movies per example at weight 1; at most 13
-    /// epochs (the best is usually the 10th to the 13th), within `cv`'s 10-minute budget.
+    /// matrix factorisation teacher rating 32 unrated movies per example at weight 1, and EASE
+    /// teaching the rank head its lists of histories of 20 ratings or more; a newcomer list
+    /// that fades out at 20 ratings; at most 13 epochs (the best is usually the 10th to the
+    /// 13th), within `cv`'s 10-minute budget.
     pub fn default_preset() -> Self {
         Self {
             preset: "default".into(),
@@ -126,6 +141,12 @@ impl TrainConfig {
             weight_average: 0.99,
             rank_weight: 0.3,
             teacher: Some(TeacherConfig::tuned(32, 1.0)),
+            list_teacher: Some(ListTeacherConfig::tuned()),
+            newcomer_list: Some(NewcomerList {
+                fade_ratings: 20,
+                rating_weight: 3.0,
+                popularity_weight: 3.0,
+            }),
             seed: 1,
         }
     }

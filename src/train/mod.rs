@@ -4,6 +4,7 @@
 
 mod batches;
 mod config;
+mod list_teacher;
 mod teacher;
 
 use std::collections::BTreeMap;
@@ -32,17 +33,21 @@ use crate::predict::{
 pub use batches::{Example, make_examples};
 use batches::{StepBatch, epoch_batches};
 pub use config::{OptimizerConfig, TrainConfig};
+pub use list_teacher::{ListTeacher, ListTeacherConfig};
 pub use teacher::{Teacher, TeacherConfig};
 
 /// Softmax cross-entropy of the rank head: each target movie should be likely among the movies
 /// the user has not rated in the example's history (those are masked out of the softmax, since
 /// a list never shows them); the loss is the mean over the targets. `logits`:
-/// `[examples, n_movies]`; `weight`: `[examples, targets]`, 1 at a target, 0 at padding.
+/// `[examples, n_movies]`; `weight`: `[examples, targets]`, 1 at a target, 0 at padding. With a
+/// list teacher, `soft` = (its `[examples, n_movies]` distributions, their weight) adds the mean
+/// cross-entropy of each example's distribution.
 fn rank_loss(
     logits: Tensor<2>,
     examples: &[&Example],
     weight: Tensor<2>,
     n_targets: f32,
+    soft: Option<(Vec<f32>, f64)>,
     device: &Device,
 ) -> Tensor<1> {
     let [b, m] = logits.dims();
@@ -60,7 +65,14 @@ fn rank_loss(
     let seen = Tensor::<2>::from_data(TensorData::new(seen, [b, m]), device);
     let targets = Tensor::from_data(TensorData::new(targets, [b, t]), device);
     let log_p = burn::tensor::activation::log_softmax(logits + seen, 1);
-    -(log_p.gather(1, targets) * weight).sum() / n_targets
+    let hard = -(log_p.clone().gather(1, targets) * weight).sum() / n_targets;
+    match soft {
+        Some((q, w)) => {
+            let q = Tensor::<2>::from_data(TensorData::new(q, [b, m]), device);
+            hard - (log_p * q).sum() * (w / b as f64)
+        }
+        None => hard,
+    }
 }
 
 /// Per-epoch figures, written next to the model and plotted.
@@ -128,6 +140,7 @@ impl MovieCnn {
         tokens: &Tensor<2, Int>,
         batch: &StepBatch,
         cfg: &TrainConfig,
+        list_teacher: Option<&ListTeacher>,
         device: &Device,
     ) -> (Tensor<1>, f64) {
         let mut table = self.movie_table(tokens.clone().select(0, batch.rows.clone()));
@@ -173,7 +186,11 @@ impl MovieCnn {
         match self.rank_logits(&users) {
             Some(logits) => {
                 let (examples, weight) = (batch.examples, batch.weight.clone());
-                let rank = rank_loss(logits, examples, weight, batch.n_targets, device);
+                let soft = list_teacher.zip(cfg.list_teacher.as_ref()).map(|(t, c)| {
+                    let [_, n_movies] = logits.dims();
+                    (t.soft_targets(examples, n_movies), c.weight)
+                });
+                let rank = rank_loss(logits, examples, weight, batch.n_targets, soft, device);
                 (loss + rank * cfg.rank_weight, mse_value)
             }
             None => (loss, mse_value),
@@ -220,11 +237,18 @@ struct Steps {
     device: Device,
     /// Seconds spent building the batches' tensors, over all epochs.
     building_batches: f64,
+    list_teacher: Option<ListTeacher>,
 }
 
 impl Steps {
     /// The configured optimiser at its starting rate, on `device` (the autodiff one).
-    fn new(cfg: &TrainConfig, encoder: &Encoder, mean_rating: f32, device: Device) -> Self {
+    fn new(
+        cfg: &TrainConfig,
+        encoder: &Encoder,
+        mean_rating: f32,
+        list_teacher: Option<ListTeacher>,
+        device: Device,
+    ) -> Self {
         let (optimizer, lr) = optimizer(&cfg.optimizer);
         Steps {
             optimizer,
@@ -234,6 +258,7 @@ impl Steps {
             mean_rating,
             device,
             building_batches: 0.0,
+            list_teacher,
         }
     }
 
@@ -262,7 +287,8 @@ impl Steps {
                 &self.device,
             );
             self.building_batches += prepared.elapsed().as_secs_f64();
-            let (loss, mse) = model.step_loss(&self.tokens, &batch, cfg, &self.device);
+            let teacher = self.list_teacher.as_ref();
+            let (loss, mse) = model.step_loss(&self.tokens, &batch, cfg, teacher, &self.device);
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = self.optimizer.step(self.lr, model, grads);
             if cfg.weight_average > 0.0 {
@@ -311,7 +337,11 @@ pub fn train(
         mean_rating,
         device,
     };
-    let mut steps = Steps::new(cfg, encoder, mean_rating, ad);
+    let list_teacher = cfg
+        .list_teacher
+        .as_ref()
+        .map(|c| ListTeacher::fit(fit_ratings, movies, c));
+    let mut steps = Steps::new(cfg, encoder, mean_rating, list_teacher, ad);
     let mut log = Vec::new();
     let mut best: Option<(f64, usize, MovieCnn, Metrics)> = None;
     let (mut samples, mut busy, mut building_examples) = (0usize, 0.0f64, 0.0f64);
@@ -385,7 +415,8 @@ mod tests {
         let second = example(vec![(0, 3.0)], vec![(2, 5.0)]);
         let weight = Tensor::<2>::from_data([[1.0f32, 1.0], [1.0, 0.0]], &device);
         let tensor = Tensor::<2>::from_data(logits, &device);
-        let loss: f32 = rank_loss(tensor, &[&first, &second], weight, 3.0, &device).into_scalar();
+        let examples = [&first, &second];
+        let loss: f32 = rank_loss(tensor, &examples, weight, 3.0, None, &device).into_scalar();
         let expected = (neg_log_p(&logits[0], &[2], 0)
             + neg_log_p(&logits[0], &[2], 3)
             + neg_log_p(&logits[1], &[0], 2))

@@ -1,0 +1,165 @@
+//! Chooses the newcomer list (`newcomer_list` in the training config) on validation users: for
+//! each protocol seed, trains as `eval-new-users --validation --seed SEED` does (the reported
+//! users dropped, a fifth of the rest held out), then prints the held-out users' NDCG@10 at
+//! each k for every setting of the grid, beside the most-rated list and EASE folded in, and
+//! (last column) the known users' NDCG@10 on the training carve-out with that list, since a
+//! list that fades out late also reaches known users with few ratings.
+//!
+//! `cargo run --release --example newcomer_grid -- [--config FILE] SEED ...`; the config's own
+//! `newcomer_list` is ignored (every setting of the grid is scored on the same model).
+
+use std::path::PathBuf;
+
+use movierec::data::DataDir;
+use movierec::experiment::{REVEALED, fit, split_new_users};
+use movierec::list::{ListWeights, NewcomerList};
+use movierec::predict::{History, Scorer, histories, token_tensor};
+use movierec::ranking;
+use movierec::train::{Quiet, TrainConfig};
+
+const FADES: [usize; 3] = [20, 40, 80];
+const RATING_WEIGHTS: [f32; 4] = [1.0, 2.0, 3.0, 4.0];
+const POPULARITY_WEIGHTS: [f32; 4] = [0.0, 1.0, 2.0, 3.0];
+
+/// NDCG@10 at each k of [`REVEALED`] for one list, then its known users' carve-out NDCG@10.
+type Row = Vec<f64>;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mut config = TrainConfig::default_preset();
+    if let Some(at) = args.iter().position(|a| a == "--config") {
+        let path = args.get(at + 1).ok_or("--config needs a file")?.clone();
+        config = serde_json::from_str(&std::fs::read_to_string(path)?)?;
+        args.drain(at..at + 2);
+    }
+    let seeds: Vec<u64> = args.iter().map(|s| s.parse()).collect::<Result<_, _>>()?;
+    if seeds.is_empty() {
+        return Err("usage: newcomer_grid [--config FILE] SEED ...".into());
+    }
+    let root = std::env::var("MOVIEREC_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/ml-100k"));
+    let data = DataDir::new(root);
+    let mut total: Vec<(String, Row)> = Vec::new();
+    for &seed in &seeds {
+        config.seed = seed;
+        let rows = draw(&data, &config)?;
+        println!(
+            "validation users, protocol seed {seed}: NDCG@10 at k = {REVEALED:?}, carve-out, mean over k"
+        );
+        for (name, row) in &rows {
+            print_row(name, row);
+        }
+        for (i, (name, row)) in rows.into_iter().enumerate() {
+            match total.get_mut(i) {
+                Some((_, sum)) => sum.iter_mut().zip(&row).for_each(|(s, x)| *s += x),
+                None => total.push((name, row)),
+            }
+        }
+    }
+    println!("mean over seeds {seeds:?}");
+    for (name, row) in &total {
+        let mean: Row = row.iter().map(|x| x / seeds.len() as f64).collect();
+        print_row(name, &mean);
+    }
+    Ok(())
+}
+
+fn print_row(name: &str, row: &Row) {
+    let cells: Vec<String> = row.iter().map(|x| format!("{x:.4}")).collect();
+    let newcomers = &row[..REVEALED.len()];
+    let mean = newcomers.iter().sum::<f64>() / newcomers.len() as f64;
+    println!("{name:<28} {}  {mean:.4}", cells.join(" "));
+}
+
+/// One protocol seed: the baselines' rows, the known users' list, then every grid setting.
+fn draw(
+    data: &DataDir,
+    config: &TrainConfig,
+) -> Result<Vec<(String, Row)>, Box<dyn std::error::Error>> {
+    let movies = data.movies()?;
+    let all = DataDir::ratings_file(&data.path("u.data"), &movies)?;
+    let (held_users, train) = split_new_users(all, config.seed, true);
+    let device = movierec::device();
+    let fitted = fit(&movies, &train, config, None, &device, &mut Quiet)?;
+    let model = &fitted.outcome.model;
+    let table = model.movie_table(token_tensor(&fitted.encoder, &device));
+    let scorer = Scorer {
+        model,
+        table: &table,
+        encoder: &fitted.encoder,
+        mean_rating: fitted.outcome.mean_rating,
+        device: &device,
+    };
+    let last_k = *REVEALED.last().expect("non-empty");
+    let held: Vec<History> = histories(&held_users, &movies)
+        .into_values()
+        .filter(|h| h.len() > last_k)
+        .collect();
+    let popularity = ranking::popularity(&train, &movies);
+    let (ease, _) = ranking::fit_ease(&train, &movies, config.validation_fraction, config.seed);
+    let most_rated: Vec<f32> = popularity.iter().map(|&c| c as f32).collect();
+    let known = fitted.rating_weight.ok_or("the model has no rank head")?;
+    let mut lists: Vec<(String, ListWeights)> = vec![(
+        format!("known users' list (w {known})"),
+        ListWeights {
+            rating_weight: Some(known),
+            newcomer: None,
+        },
+    )];
+    for fade_ratings in FADES {
+        for rating_weight in RATING_WEIGHTS {
+            for popularity_weight in POPULARITY_WEIGHTS {
+                let newcomer = NewcomerList {
+                    fade_ratings,
+                    rating_weight,
+                    popularity_weight,
+                };
+                let name = format!("fade {fade_ratings} w {rating_weight} g {popularity_weight}");
+                let weights = ListWeights {
+                    rating_weight: Some(known),
+                    newcomer: Some(newcomer),
+                };
+                lists.push((name, weights));
+            }
+        }
+    }
+    let mut rows: Vec<(String, Row)> = vec![
+        ("most rated".into(), Row::new()),
+        ("EASE".into(), Row::new()),
+    ];
+    rows.extend(lists.iter().map(|(name, _)| (name.clone(), Row::new())));
+    let carve_context = histories(&fitted.carve.fit, &movies);
+    let carve_cases = ranking::cases(&carve_context, &fitted.carve.validation, &movies);
+    let carve_popularity = ranking::popularity(&fitted.carve.fit, &movies);
+    let carve_cnn = ranking::cnn_scores(&scorer, &carve_cases);
+    for k in REVEALED {
+        let cases = ranking::revealed_cases(&held, k);
+        let cnn = ranking::cnn_scores(&scorer, &cases);
+        let ndcg = |scores: &dyn Fn(usize) -> Vec<f32>| {
+            ranking::evaluate(&cases, &popularity, scores).ndcg
+        };
+        rows[0].1.push(ndcg(&|_| most_rated.clone()));
+        rows[1]
+            .1
+            .push(ndcg(&|i| ease.scores(&ranking::items(&cases[i].history))));
+        for (j, (_, weights)) in lists.iter().enumerate() {
+            let scores = |i: usize| weights.scores(&cnn[i], cases[i].history.len(), &popularity);
+            rows[2 + j].1.push(ndcg(&scores));
+        }
+    }
+    let carve_ndcg = |scores: &dyn Fn(usize) -> Vec<f32>| {
+        ranking::evaluate(&carve_cases, &carve_popularity, scores).ndcg
+    };
+    let carve_most: Vec<f32> = carve_popularity.iter().map(|&c| c as f32).collect();
+    rows[0].1.push(carve_ndcg(&|_| carve_most.clone()));
+    rows[1].1.push(f64::NAN);
+    for (j, (_, weights)) in lists.iter().enumerate() {
+        let scores = |i: usize| {
+            let n = carve_cases[i].history.len();
+            weights.scores(&carve_cnn[i], n, &carve_popularity)
+        };
+        rows[2 + j].1.push(carve_ndcg(&scores));
+    }
+    Ok(rows)
+}

@@ -1,0 +1,131 @@
+//! What a ranked list is ordered by: the rank head's "will rate" logit plus a weight times the
+//! predicted rating ("will like"), and, for a visitor with few ratings, a popularity prior that
+//! fades out as their history grows. Shared by every evaluation and the browser, so the list
+//! that is measured is the list that is shown.
+
+use serde::{Deserialize, Serialize};
+
+use crate::predict::CatalogScores;
+
+/// The list of a visitor who has rated fewer than `fade_ratings` movies: their first ratings say
+/// little, and what newcomers go on to rate is mostly popular films, so the list leans on
+/// popularity and the predicted rating at first and hands over to the known users' weights
+/// linearly, reaching them at `fade_ratings`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct NewcomerList {
+    /// The history length from which the known users' list applies unchanged.
+    pub fade_ratings: usize,
+    /// The rating weight of an empty history (fading to the known users' weight).
+    pub rating_weight: f32,
+    /// The weight of ln(1 + the movie's training ratings) for an empty history (fading to 0).
+    pub popularity_weight: f32,
+}
+
+impl NewcomerList {
+    /// The bounds of each field, named as a config file or a model header spells them.
+    pub fn check(&self) -> Result<(), crate::bounds::ConfigError> {
+        use crate::bounds::{MAX_HISTORY, count, real};
+        count(
+            "newcomer_list.fade_ratings",
+            self.fade_ratings,
+            1,
+            MAX_HISTORY,
+        )?;
+        let weight = |field, w: f32| real(field, f64::from(w), -100.0, 100.0, false);
+        weight("newcomer_list.rating_weight", self.rating_weight)?;
+        weight("newcomer_list.popularity_weight", self.popularity_weight)
+    }
+
+    /// How much of the newcomer list a history of `n` ratings gets: 1 at none, 0 from
+    /// `fade_ratings` on.
+    fn share(&self, n: usize) -> f32 {
+        1.0 - n.min(self.fade_ratings) as f32 / self.fade_ratings as f32
+    }
+}
+
+/// A model's list weights, as its file header stores them.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ListWeights {
+    /// `None`: order by predicted rating alone (a model without a rank head).
+    pub rating_weight: Option<f32>,
+    pub newcomer: Option<NewcomerList>,
+}
+
+impl ListWeights {
+    /// The list score of each scored movie for a history of `history_len` ratings;
+    /// `popularity[j]` is the training ratings of the movie scored `j`th.
+    pub fn scores(
+        &self,
+        scores: &CatalogScores,
+        history_len: usize,
+        popularity: &[u32],
+    ) -> Vec<f32> {
+        let (Some(rank), Some(known)) = (&scores.rank, self.rating_weight) else {
+            return scores.ratings.clone();
+        };
+        let (share, newcomer) = match self.newcomer {
+            Some(n) => (n.share(history_len), n),
+            None => (
+                0.0,
+                NewcomerList {
+                    fade_ratings: 1,
+                    rating_weight: known,
+                    popularity_weight: 0.0,
+                },
+            ),
+        };
+        let w = known + share * (newcomer.rating_weight - known);
+        let g = share * newcomer.popularity_weight;
+        rank.iter()
+            .zip(&scores.ratings)
+            .zip(popularity)
+            .map(|((l, r), &p)| l + w * r + g * (1.0 + p as f32).ln())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scored() -> CatalogScores {
+        CatalogScores {
+            ratings: vec![4.0, 3.0],
+            rank: Some(vec![-1.0, 0.5]),
+        }
+    }
+
+    #[test]
+    fn the_newcomer_list_fades_into_the_known_users_list() {
+        let newcomer = NewcomerList {
+            fade_ratings: 10,
+            rating_weight: 2.0,
+            popularity_weight: 1.0,
+        };
+        let weights = ListWeights {
+            rating_weight: Some(1.0),
+            newcomer: Some(newcomer),
+        };
+        let popularity = [0, 19];
+        let ln = |p: u32| (1.0 + p as f32).ln();
+        // Known users (10 ratings or more): logit + 1 × rating.
+        for n in [10, 50] {
+            assert_eq!(weights.scores(&scored(), n, &popularity), [3.0, 3.5]);
+        }
+        // An empty history: logit + 2 × rating + 1 × ln(1 + ratings).
+        let empty = weights.scores(&scored(), 0, &popularity);
+        assert_eq!(empty, [7.0, 6.5 + ln(19)]);
+        // Halfway: weight 1.5, popularity 0.5.
+        let half = weights.scores(&scored(), 5, &popularity);
+        assert_eq!(half, [5.0, 0.5 + 4.5 + 0.5 * ln(19)]);
+        // Without a newcomer list every history gets the known users' list.
+        let plain = ListWeights {
+            newcomer: None,
+            ..weights
+        };
+        assert_eq!(plain.scores(&scored(), 0, &popularity), [3.0, 3.5]);
+        // Without a rating weight (no rank head in use) the list is the predicted rating.
+        let rating_only = ListWeights::default();
+        assert_eq!(rating_only.scores(&scored(), 0, &popularity), [4.0, 3.0]);
+    }
+}
