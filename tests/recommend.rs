@@ -1,7 +1,7 @@
 //! The visitor API the page calls (through wasm), run natively against the committed demo model:
 //! ranking, filters, explanations, the popularity fallback and every bad-input class.
 
-use movierec::predict::Recommender;
+use movierec::predict::{Recommender, score_movies};
 use movierec::recommend::{Basis, InputError, RecommendOptions, VisitorRating};
 
 fn demo() -> Recommender {
@@ -11,6 +11,25 @@ fn demo() -> Recommender {
 
 fn r(movie_id: u32, rating: f32) -> VisitorRating {
     VisitorRating { movie_id, rating }
+}
+
+/// The list scores of `ids` for `ratings` weighted as a history of `n` ratings: an explanation
+/// leaves one rating out without changing the list's weights (which depend on the history's
+/// length), only what the network reads.
+fn scores_at(rec: &Recommender, ratings: &[VisitorRating], n: usize, ids: &[u32]) -> Vec<f32> {
+    let movies = rec.header.movies();
+    let index = |id: u32| movies.index_of(id).unwrap();
+    let history: Vec<(usize, f32)> = ratings
+        .iter()
+        .map(|r| (index(r.movie_id), r.rating))
+        .collect();
+    let targets: Vec<usize> = ids.iter().map(|&id| index(id)).collect();
+    let popularity: Vec<u32> = targets
+        .iter()
+        .map(|&m| rec.header.catalog[m].n_ratings)
+        .collect();
+    let scores = score_movies(&rec.scorer(), &[history.as_slice()], &targets).remove(0);
+    rec.header.list_weights().scores(&scores, n, &popularity)
 }
 
 /// Star Wars 5, Toy Story 4, Fargo 2, Liar Liar 1.
@@ -84,12 +103,13 @@ fn because_names_the_liked_rating_whose_removal_lowers_the_list_score_most() {
     for item in explained {
         let because = item.because.as_ref().unwrap();
         let score = rec.list_scores_for(&ratings, &[item.movie_id]).unwrap()[0];
+        let n = ratings.len();
         let mut lifts = Vec::new();
         // Only the liked ratings (Star Wars 5, Toy Story 4) may explain.
         for k in (0..ratings.len()).filter(|&k| ratings[k].rating >= 4.0) {
             let mut without = ratings.clone();
             without.remove(k);
-            let s = rec.list_scores_for(&without, &[item.movie_id]).unwrap()[0];
+            let s = scores_at(&rec, &without, n, &[item.movie_id])[0];
             lifts.push((ratings[k].movie_id, score - s));
         }
         // Among the liked ratings that raise the movie, the one that raises it most beyond the
@@ -100,7 +120,7 @@ fn because_names_the_liked_rating_whose_removal_lowers_the_list_score_most() {
             without.remove(k);
             let ids: Vec<u32> = list.items.iter().map(|i| i.movie_id).collect();
             let full = rec.list_scores_for(&ratings, &ids).unwrap();
-            let less = rec.list_scores_for(&without, &ids).unwrap();
+            let less = scores_at(&rec, &without, n, &ids);
             full.iter().zip(&less).map(|(a, b)| a - b).sum::<f32>() / ids.len() as f32
         };
         let best = lifts

@@ -145,7 +145,7 @@ impl TrainConfig {
             newcomer_list: Some(NewcomerList {
                 fade_ratings: 20,
                 rating_weight: 3.0,
-                popularity_weight: 3.0,
+                popularity_weight: 2.0,
             }),
             seed: 1,
         }
