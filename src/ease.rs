@@ -6,6 +6,9 @@
 
 use faer::linalg::solvers::DenseSolveCore;
 
+use crate::data::{Movies, Rating};
+use crate::predict::histories;
+
 /// The fitted item-item weights.
 #[derive(Debug, Clone)]
 pub struct Ease {
@@ -62,6 +65,14 @@ impl Ease {
     pub fn weight(&self, i: usize, j: usize) -> f32 {
         self.weights[i * self.n + j]
     }
+}
+
+/// Each user's rated movies, for EASE's binary matrix.
+pub fn rated_sets(ratings: &[Rating], movies: &Movies) -> Vec<Vec<usize>> {
+    histories(ratings, movies)
+        .into_values()
+        .map(|h| h.into_iter().map(|(m, _)| m).collect())
+        .collect()
 }
 
 /// The λ values tried on the validation carve-out (Steck's ML-20M optimum is 500; ML-100K is

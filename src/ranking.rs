@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::data::{Movies, Rating};
-use crate::ease::{self, Ease};
+use crate::ease::{self, Ease, rated_sets};
 use crate::list::{ListWeights, NewcomerList};
 use crate::predict::{CatalogScores, History, Scorer, histories, score_catalog};
 use crate::topn::{LIKED, N, TopN, TopNAccumulator, top_n};
@@ -125,14 +125,6 @@ pub fn choose_rating_weight(
             (w, figures.ndcg)
         })
         .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.total_cmp(&a.0)))
-}
-
-/// Each user's rated movies, for EASE's binary matrix.
-pub fn rated_sets(train: &[Rating], movies: &Movies) -> Vec<Vec<usize>> {
-    histories(train, movies)
-        .into_values()
-        .map(|h| h.into_iter().map(|(m, _)| m).collect())
-        .collect()
 }
 
 /// EASE with λ chosen by NDCG@10 on the validation carve-out of `train` (the same carve-out the

@@ -8,8 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Movies, Rating};
-use crate::ease::Ease;
-use crate::predict::histories;
+use crate::ease::{Ease, rated_sets};
 
 use super::Example;
 
@@ -71,12 +70,8 @@ pub struct ListTeacher {
 impl ListTeacher {
     /// Fits EASE on the binary "rated" matrix of `fit_ratings`.
     pub fn fit(fit_ratings: &[Rating], movies: &Movies, cfg: &ListTeacherConfig) -> Self {
-        let rated: Vec<Vec<usize>> = histories(fit_ratings, movies)
-            .into_values()
-            .map(|h| h.into_iter().map(|(m, _)| m).collect())
-            .collect();
         Self {
-            ease: Ease::fit(&rated, movies.len(), cfg.lambda),
+            ease: Ease::fit(&rated_sets(fit_ratings, movies), movies.len(), cfg.lambda),
             temperature: cfg.temperature as f32,
             min_history: cfg.min_history,
         }
