@@ -22,17 +22,19 @@ fn main() {
     let movies = data.movies().expect("MovieLens 100K (set MOVIEREC_DATA)");
     let ratings = DataDir::ratings_file(&data.path("u1.base"), &movies).expect("u1.base");
     let device = movierec::device();
-    // The default preset without its teacher is the network and batches the PyTorch twin trains:
-    // the teacher adds ratings to learn, not a different model.
+    // The default preset without its teachers is the network and batches the PyTorch twin
+    // trains: the rating teacher adds ratings to learn and the list teacher a second softmax
+    // target, not a different model.
     for (name, preset, users, taught) in [
         ("default", "default", u32::MAX, true),
-        ("default without its teacher", "default", u32::MAX, false),
+        ("default without its teachers", "default", u32::MAX, false),
         ("paper", "paper", 100, true),
     ] {
         let mut cfg = TrainConfig::preset(preset).expect("preset");
         cfg.epochs = 1;
         if !taught {
             cfg.teacher = None;
+            cfg.list_teacher = None;
         }
         // The paper preset encodes one history per rating: a subset of users keeps it short.
         let subset: Vec<_> = ratings
