@@ -2,7 +2,8 @@
 //! A benchmark that prints figures, not a pass/fail test: `cargo bench --bench throughput`.
 //! With `MOVIEREC_TORCH_PYTHON` naming a Python that has torch, the default preset's network is
 //! also trained in PyTorch (`benches/torch_twin.py`, same shapes and batches) right after, so the
-//! two figures come from one run on one machine.
+//! two figures come from one run on one machine; `MOVIEREC_BENCH_ROUNDS=N` repeats that pair N
+//! times back to back and prints each round's ratio and their median.
 
 use std::path::PathBuf;
 
@@ -14,22 +15,29 @@ use movierec::train::{Quiet, TrainConfig};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// One epoch's figures: all of it, and its training steps alone.
+struct Speed {
+    samples_per_second: f64,
+    step_samples_per_second: f64,
+}
+
 fn main() {
     let root = std::env::var("MOVIEREC_DATA")
         .map(PathBuf::from)
         .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/ml-100k"));
+    // The machine's noise moves one epoch by ±15%: several back-to-back rounds of burn and its
+    // twin give a ratio per round and their median.
+    let rounds: usize = match std::env::var("MOVIEREC_BENCH_ROUNDS") {
+        Ok(v) => v
+            .parse()
+            .expect("MOVIEREC_BENCH_ROUNDS: a whole number of rounds"),
+        Err(_) => 1,
+    };
     let data = DataDir::new(root);
     let movies = data.movies().expect("MovieLens 100K (set MOVIEREC_DATA)");
     let ratings = DataDir::ratings_file(&data.path("u1.base"), &movies).expect("u1.base");
     let device = movierec::device();
-    // The default preset without its teachers is the network and batches the PyTorch twin
-    // trains: the rating teacher adds ratings to learn and the list teacher a second softmax
-    // target, not a different model.
-    for (name, preset, users, taught) in [
-        ("default", "default", u32::MAX, true),
-        ("default without its teachers", "default", u32::MAX, false),
-        ("paper", "paper", 100, true),
-    ] {
+    let bench = |name: &str, preset: &str, users: u32, taught: bool| {
         let mut cfg = TrainConfig::preset(preset).expect("preset");
         cfg.epochs = 1;
         if !taught {
@@ -58,25 +66,55 @@ fn main() {
             outcome.log[0].seconds,
             cfg.model.sized_for(&encoder).param_count()
         );
-        if !taught {
-            torch_twin(
-                &data.path("u1.base"),
-                encoder.vocab.len(),
-                encoder.n_movies(),
-            );
+        let speed = Speed {
+            samples_per_second: outcome.samples_per_second,
+            step_samples_per_second: outcome.step_samples_per_second,
+        };
+        (speed, encoder.vocab.len(), encoder.n_movies())
+    };
+    bench("default", "default", u32::MAX, true);
+    // The default preset without its teachers is the network and batches the PyTorch twin
+    // trains: the rating teacher adds ratings to learn and the list teacher a second softmax
+    // target, not a different model.
+    let mut ratios = Vec::new();
+    for _ in 0..rounds {
+        let (burn, vocab, n_movies) =
+            bench("default without its teachers", "default", u32::MAX, false);
+        if let Some(torch) = torch_twin(&data.path("u1.base"), vocab, n_movies) {
+            ratios.push((
+                burn.step_samples_per_second / torch.step_samples_per_second,
+                burn.samples_per_second / torch.samples_per_second,
+            ));
         }
     }
+    print_ratios(&ratios);
+    bench("paper", "paper", 100, true);
+}
+
+/// burn ÷ PyTorch per round, step for step and per epoch, and the medians.
+fn print_ratios(ratios: &[(f64, f64)]) {
+    if ratios.is_empty() {
+        return;
+    }
+    let list = |pick: fn(&(f64, f64)) -> f64| {
+        let mut all: Vec<f64> = ratios.iter().map(pick).collect();
+        let shown: Vec<String> = all.iter().map(|r| format!("{r:.2}×")).collect();
+        all.sort_by(f64::total_cmp);
+        format!("{} (median {:.2}×)", shown.join(", "), all[all.len() / 2])
+    };
+    println!("   burn ÷ PyTorch, step for step: {}", list(|r| r.0));
+    println!("   burn ÷ PyTorch, per epoch:     {}", list(|r| r.1));
 }
 
 /// Runs `benches/torch_twin.py` with the encoder's vocabulary and catalog sizes, if a Python
-/// with torch is named; it prints its own line.
-fn torch_twin(base: &std::path::Path, vocab: usize, movies: usize) {
+/// with torch is named; it prints its own line, and a JSON line with the figures read here.
+fn torch_twin(base: &std::path::Path, vocab: usize, movies: usize) -> Option<Speed> {
     let Ok(python) = std::env::var("MOVIEREC_TORCH_PYTHON") else {
         println!("   (set MOVIEREC_TORCH_PYTHON to a Python with torch for the PyTorch twin)");
-        return;
+        return None;
     };
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/torch_twin.py");
-    let status = std::process::Command::new(&python)
+    let output = std::process::Command::new(&python)
         .arg(script)
         .arg(base)
         .args([
@@ -85,8 +123,26 @@ fn torch_twin(base: &std::path::Path, vocab: usize, movies: usize) {
             "--movies",
             &movies.to_string(),
         ])
-        .status();
-    if !status.as_ref().is_ok_and(|s| s.success()) {
-        println!("   the PyTorch twin did not run ({python}): {status:?}");
+        .stderr(std::process::Stdio::inherit())
+        .output();
+    let output = match output {
+        Ok(o) if o.status.success() => o,
+        other => {
+            println!("   the PyTorch twin did not run ({python}): {other:?}");
+            return None;
+        }
+    };
+    let mut speed = None;
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        match serde_json::from_str::<serde_json::Value>(line) {
+            Ok(v) => {
+                speed = Some(Speed {
+                    samples_per_second: v["samples_per_second"].as_f64()?,
+                    step_samples_per_second: v["step_samples_per_second"].as_f64()?,
+                })
+            }
+            Err(_) => println!("{line}"),
+        }
     }
+    speed
 }

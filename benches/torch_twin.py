@@ -10,6 +10,7 @@ usage: torch_twin.py U1_BASE --vocab V --movies M [--threads 2] [--epochs 1] [--
 """
 
 import argparse
+import json
 import math
 import random
 import time
@@ -236,6 +237,8 @@ def main():
             f"for the epoch; {n / steps:.0f}/s without the {preparing:.1f}s of Python batch building; "
             f"{n_params} parameters, {args.threads} threads)"
         )
+        # For the bench, which puts the ratio of each round beside the line above.
+        print(json.dumps({"samples_per_second": n / seconds, "step_samples_per_second": n / steps}))
 
 
 if __name__ == "__main__":
