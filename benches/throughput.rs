@@ -11,11 +11,16 @@ use movierec::data::DataDir;
 use movierec::experiment::{Fitted, fit};
 use movierec::train::{Quiet, TrainConfig};
 
+#[path = "support/stats.rs"]
+mod stats;
+use stats::median;
+
 /// The CLI's allocator (src/main.rs), so that the figures are what `movierec train` runs at.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// One epoch's figures: all of it, and its training steps alone.
+/// One epoch's figures: all of it, and its training steps alone (the twin prints them as JSON).
+#[derive(serde::Deserialize)]
 struct Speed {
     samples_per_second: f64,
     step_samples_per_second: f64,
@@ -97,10 +102,9 @@ fn print_ratios(ratios: &[(f64, f64)]) {
         return;
     }
     let list = |pick: fn(&(f64, f64)) -> f64| {
-        let mut all: Vec<f64> = ratios.iter().map(pick).collect();
+        let all: Vec<f64> = ratios.iter().map(pick).collect();
         let shown: Vec<String> = all.iter().map(|r| format!("{r:.2}×")).collect();
-        all.sort_by(f64::total_cmp);
-        format!("{} (median {:.2}×)", shown.join(", "), all[all.len() / 2])
+        format!("{} (median {:.2}×)", shown.join(", "), median(all))
     };
     println!("   burn ÷ PyTorch, step for step: {}", list(|r| r.0));
     println!("   burn ÷ PyTorch, per epoch:     {}", list(|r| r.1));
@@ -134,13 +138,8 @@ fn torch_twin(base: &std::path::Path, vocab: usize, movies: usize) -> Option<Spe
     };
     let mut speed = None;
     for line in String::from_utf8_lossy(&output.stdout).lines() {
-        match serde_json::from_str::<serde_json::Value>(line) {
-            Ok(v) => {
-                speed = Some(Speed {
-                    samples_per_second: v["samples_per_second"].as_f64()?,
-                    step_samples_per_second: v["step_samples_per_second"].as_f64()?,
-                })
-            }
+        match serde_json::from_str::<Speed>(line) {
+            Ok(figures) => speed = Some(figures),
             Err(_) => println!("{line}"),
         }
     }

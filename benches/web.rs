@@ -6,8 +6,11 @@
 
 #[path = "../tests/support/browser.rs"]
 mod browser;
+#[path = "support/stats.rs"]
+mod stats;
 
-use browser::{Server, built_pkg, demo_model, eval, launch, median, open, wait_for};
+use browser::{Server, built_pkg, demo_model, eval, launch, open, wait_for};
+use stats::median;
 
 fn main() {
     let pkg = built_pkg();

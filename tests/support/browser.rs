@@ -190,12 +190,3 @@ pub fn open(browser: &Browser, url: &str) -> std::sync::Arc<Tab> {
     );
     tab
 }
-
-pub fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    if v.is_empty() {
-        f64::NAN
-    } else {
-        v[v.len() / 2]
-    }
-}
