@@ -3,7 +3,8 @@
 //! With `MOVIEREC_TORCH_PYTHON` naming a Python that has torch, the default preset's network is
 //! also trained in PyTorch (`benches/torch_twin.py`, same shapes and batches) right after, so the
 //! two figures come from one run on one machine; `MOVIEREC_BENCH_ROUNDS=N` repeats that pair N
-//! times back to back and prints each round's ratio and their median.
+//! times back to back and prints each round's ratio and their median. Each round also trains
+//! the default on one shard, to show what the shards (a step's batch split over the cores) give.
 
 use std::path::PathBuf;
 
@@ -42,9 +43,10 @@ fn main() {
     let movies = data.movies().expect("MovieLens 100K (set MOVIEREC_DATA)");
     let ratings = DataDir::ratings_file(&data.path("u1.base"), &movies).expect("u1.base");
     let device = movierec::device();
-    let bench = |name: &str, preset: &str, users: u32, taught: bool| {
+    let bench = |name: &str, preset: &str, users: u32, taught: bool, shards: Option<usize>| {
         let mut cfg = TrainConfig::preset(preset).expect("preset");
         cfg.epochs = 1;
+        cfg.shards = shards.unwrap_or(cfg.shards);
         if !taught {
             cfg.teacher = None;
             cfg.list_teacher = None;
@@ -62,7 +64,7 @@ fn main() {
             ..
         } = fit(&movies, &subset, &cfg, None, &device, &mut Quiet).expect("the preset is valid");
         println!(
-            "{name:>27}: {:>8.0} samples/s, {:.0}/s in its steps alone  ({} training ratings, batch {} × {} targets, {:.1}s for the epoch, {} parameters)",
+            "{name:>40}: {:>8.0} samples/s, {:.0}/s in its steps alone  ({} training ratings, batch {} × {} targets, {:.1}s for the epoch, {} parameters)",
             outcome.samples_per_second,
             outcome.step_samples_per_second,
             carve.fit.len(),
@@ -77,14 +79,23 @@ fn main() {
         };
         (speed, encoder.vocab.len(), encoder.n_movies())
     };
-    bench("default", "default", u32::MAX, true);
+    bench("default", "default", u32::MAX, true, None);
     // The default preset without its teachers is the network and batches the PyTorch twin
     // trains: the rating teacher adds ratings to learn and the list teacher a second softmax
     // target, not a different model.
-    let mut ratios = Vec::new();
+    // The same on one shard (one thread per step) shows what the shards give.
+    let (mut ratios, mut shard_gains) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
-        let (burn, vocab, n_movies) =
-            bench("default without its teachers", "default", u32::MAX, false);
+        let (burn, vocab, n_movies) = bench(
+            "default without its teachers",
+            "default",
+            u32::MAX,
+            false,
+            None,
+        );
+        let name = "default without its teachers, one shard";
+        let (one_shard, ..) = bench(name, "default", u32::MAX, false, Some(1));
+        shard_gains.push(burn.step_samples_per_second / one_shard.step_samples_per_second);
         if let Some(torch) = torch_twin(&data.path("u1.base"), vocab, n_movies) {
             ratios.push((
                 burn.step_samples_per_second / torch.step_samples_per_second,
@@ -92,8 +103,12 @@ fn main() {
             ));
         }
     }
+    println!(
+        "   the default's shards ÷ one shard, step for step: {}",
+        listed(&shard_gains)
+    );
     print_ratios(&ratios);
-    bench("paper", "paper", 100, true);
+    bench("paper", "paper", 100, true, None);
 }
 
 /// burn ÷ PyTorch per round, step for step and per epoch, and the medians.
@@ -101,13 +116,19 @@ fn print_ratios(ratios: &[(f64, f64)]) {
     if ratios.is_empty() {
         return;
     }
-    let list = |pick: fn(&(f64, f64)) -> f64| {
-        let all: Vec<f64> = ratios.iter().map(pick).collect();
-        let shown: Vec<String> = all.iter().map(|r| format!("{r:.2}×")).collect();
-        format!("{} (median {:.2}×)", shown.join(", "), median(all))
-    };
+    let list = |pick: fn(&(f64, f64)) -> f64| listed(&ratios.iter().map(pick).collect::<Vec<_>>());
     println!("   burn ÷ PyTorch, step for step: {}", list(|r| r.0));
     println!("   burn ÷ PyTorch, per epoch:     {}", list(|r| r.1));
+}
+
+/// Each round's ratio and their median.
+fn listed(ratios: &[f64]) -> String {
+    let shown: Vec<String> = ratios.iter().map(|r| format!("{r:.2}×")).collect();
+    format!(
+        "{} (median {:.2}×)",
+        shown.join(", "),
+        median(ratios.to_vec())
+    )
 }
 
 /// Runs `benches/torch_twin.py` with the encoder's vocabulary and catalog sizes, if a Python

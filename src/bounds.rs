@@ -167,6 +167,7 @@ impl crate::train::TrainConfig {
         self.model.check()?;
         self.encoder.check()?;
         count("batch_size", self.batch_size, 1, 65_536)?;
+        count("shards", self.shards, 1, 64)?;
         count("targets_per_example", self.targets_per_example, 1, 65_536)?;
         count("epochs", self.epochs, 1, 100_000)?;
         count("short_history_max", self.short_history_max, 1, MAX_HISTORY)?;

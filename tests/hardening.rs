@@ -201,6 +201,8 @@ fn every_config_field_out_of_bounds_names_itself() {
         ("validation_fraction", with(|c| c.validation_fraction = 1.0)),
         ("epochs", with(|c| c.epochs = 0)),
         ("batch_size", with(|c| c.batch_size = 0)),
+        ("shards", with(|c| c.shards = 0)),
+        ("shards", with(|c| c.shards = 65)),
         ("lr_decay", with(|c| c.lr_decay = -0.5)),
         ("weight_average", with(|c| c.weight_average = 1.0)),
         ("short_history_prob", with(|c| c.short_history_prob = 1.5)),

@@ -191,6 +191,11 @@ pub(super) struct StepBatch<'a> {
     /// taught movies; `None` when the batch has none (the loss then reads `weight`).
     pub(super) loss_weight: Option<Tensor<2>>,
     pub(super) n_targets: f32,
+    /// The whole step's real targets and examples, which this batch's losses are divided by:
+    /// its own counts, unless it is one of a step's shards ([`shard_batches`]), whose
+    /// gradients then sum to the whole step's.
+    pub(super) step_targets: f32,
+    pub(super) step_examples: f32,
 }
 
 impl<'a> StepBatch<'a> {
@@ -249,8 +254,58 @@ impl<'a> StepBatch<'a> {
             weight: tensor(weight, t),
             loss_weight: (s > 0).then(|| tensor(loss_weight, width)),
             n_targets,
+            step_targets: n_targets,
+            step_examples: examples.len() as f32,
         }
     }
+}
+
+/// A step's examples, sorted by history length, dealt in turn to at most `shards` shards: each
+/// gets a like mix of short and long histories, so the shards' encodings cost about the same.
+pub(super) fn deal<'a>(examples: &[&'a Example], shards: usize) -> Vec<Vec<&'a Example>> {
+    let shards = shards.clamp(1, examples.len().max(1));
+    (0..shards)
+        .map(|first| {
+            examples
+                .iter()
+                .skip(first)
+                .step_by(shards)
+                .copied()
+                .collect()
+        })
+        .collect()
+}
+
+/// The shards of one step (see [`deal`]) as batches whose losses are divided by the whole
+/// step's counts, so that the sum of their gradients is the whole batch's gradient.
+pub(super) fn shard_batches<'a>(
+    shards: &'a [Vec<&'a Example>],
+    n_movies: usize,
+    mean_rating: f32,
+    whole_histories: bool,
+    teacher_weight: f32,
+    device: &Device,
+) -> Vec<StepBatch<'a>> {
+    let mut batches: Vec<StepBatch> = shards
+        .iter()
+        .map(|shard| {
+            StepBatch::new(
+                shard,
+                n_movies,
+                mean_rating,
+                whole_histories,
+                teacher_weight,
+                device,
+            )
+        })
+        .collect();
+    let step_targets = batches.iter().map(|b| b.n_targets).sum();
+    let step_examples = batches.iter().map(|b| b.step_examples).sum();
+    for batch in &mut batches {
+        batch.step_targets = step_targets;
+        batch.step_examples = step_examples;
+    }
+    batches
 }
 
 /// One epoch's batches of `batch_size` examples (already shuffled).

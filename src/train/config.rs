@@ -27,6 +27,11 @@ pub struct TrainConfig {
     pub optimizer: OptimizerConfig,
     /// Examples (user histories) per step.
     pub batch_size: usize,
+    /// Each step's batch is cut into this many shards whose gradients are computed side by
+    /// side, a thread each, and summed: the whole batch's gradient (to rounding), on every
+    /// core, since one step's small matrix products keep only one busy. 1 = one thread.
+    #[serde(default = "one_shard")]
+    pub shards: usize,
     /// Ratings predicted from each history. 1 = one example per rating (the paper's setup);
     /// more amortises one history encoding over several targets.
     pub targets_per_example: usize,
@@ -72,6 +77,10 @@ pub struct TrainConfig {
     pub seed: u64,
 }
 
+fn one_shard() -> usize {
+    1
+}
+
 impl TrainConfig {
     /// The paper as described: SGD, batch 32, 100 epochs, one rating per example, MSE.
     pub fn paper() -> Self {
@@ -84,6 +93,7 @@ impl TrainConfig {
                 momentum: 0.0,
             },
             batch_size: 32,
+            shards: 1,
             targets_per_example: 1,
             epochs: 100,
             patience: 0,
@@ -130,6 +140,7 @@ impl TrainConfig {
                 weight_decay: 0.0,
             },
             batch_size: 32,
+            shards: 2,
             targets_per_example: 32,
             epochs: 13,
             patience: 4,

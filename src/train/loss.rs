@@ -9,12 +9,13 @@ use super::Example;
 /// a list never shows them); the loss is the mean over the targets. `logits`:
 /// `[examples, n_movies]`; `weight`: `[examples, targets]`, 1 at a target, 0 at padding. With a
 /// list teacher, `soft` = (its `[examples, n_movies]` distributions, their weight) adds the mean
-/// cross-entropy of each example's distribution.
+/// cross-entropy of each example's distribution. The means are over `n` = (targets, examples)
+/// of the whole step, which a shard of it holds only some of.
 pub(super) fn rank_loss(
     logits: Tensor<2>,
     examples: &[&Example],
     weight: Tensor<2>,
-    n_targets: f32,
+    n: (f32, f32),
     soft: Option<(Vec<f32>, f64)>,
     device: &Device,
 ) -> Tensor<1> {
@@ -33,11 +34,12 @@ pub(super) fn rank_loss(
     let seen = Tensor::<2>::from_data(TensorData::new(seen, [b, m]), device);
     let targets = Tensor::from_data(TensorData::new(targets, [b, t]), device);
     let log_p = burn::tensor::activation::log_softmax(logits + seen, 1);
+    let (n_targets, n_examples) = n;
     let hard = -(log_p.clone().gather(1, targets) * weight).sum() / n_targets;
     match soft {
         Some((q, w)) => {
             let q = Tensor::<2>::from_data(TensorData::new(q, [b, m]), device);
-            hard - (log_p * q).sum() * (w / b as f64)
+            hard - (log_p * q).sum() * (w / f64::from(n_examples))
         }
         None => hard,
     }
@@ -72,7 +74,8 @@ mod tests {
         let weight = Tensor::<2>::from_data([[1.0f32, 1.0], [1.0, 0.0]], &device);
         let tensor = Tensor::<2>::from_data(logits, &device);
         let examples = [&first, &second];
-        let loss: f32 = rank_loss(tensor, &examples, weight, 3.0, None, &device).into_scalar();
+        let loss: f32 =
+            rank_loss(tensor, &examples, weight, (3.0, 2.0), None, &device).into_scalar();
         let expected = (neg_log_p(&logits[0], &[2], 0)
             + neg_log_p(&logits[0], &[2], 3)
             + neg_log_p(&logits[1], &[0], 2))

@@ -13,12 +13,13 @@ use std::time::Instant;
 
 use burn::module::Module;
 use burn::optim::{
-    AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig, decay::WeightDecayConfig,
-    momentum::MomentumConfig,
+    AdamConfig, GradientsAccumulator, GradientsParams, ModuleOptimizer, SgdConfig,
+    decay::WeightDecayConfig, momentum::MomentumConfig,
 };
 use burn::tensor::{Device, Int, Tensor};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::average::WeightAverage;
@@ -32,7 +33,7 @@ use crate::predict::{
 };
 
 pub use batches::{Example, make_examples};
-use batches::{StepBatch, epoch_batches};
+use batches::{StepBatch, deal, epoch_batches, shard_batches};
 pub use config::{OptimizerConfig, TrainConfig};
 pub use list_teacher::{ListTeacher, ListTeacherConfig};
 use loss::rank_loss;
@@ -95,9 +96,9 @@ fn optimizer(cfg: &OptimizerConfig) -> (ModuleOptimizer, f64) {
 
 impl MovieCnn {
     /// One batch's training loss — the rating head's squared errors on the real targets and (at
-    /// the teacher's weight) on the teacher's ratings, over the real targets' count, plus
-    /// `rank_weight` × the rank head's cross-entropy — and the real targets' MSE alone, for the
-    /// log. `tokens`: the whole catalog's tokens.
+    /// the teacher's weight) on the teacher's ratings, over the step's real targets' count,
+    /// plus `rank_weight` × the rank head's cross-entropy — and the real targets' share of the
+    /// step's MSE, for the log. `tokens`: the whole catalog's tokens.
     fn step_loss(
         &self,
         tokens: &Tensor<2, Int>,
@@ -132,14 +133,14 @@ impl MovieCnn {
         let squared = (predicted - batch.truth.clone()).powi_scalar(2);
         let (loss, mse) = match &batch.loss_weight {
             None => {
-                let mse = (squared * batch.weight.clone()).sum() / batch.n_targets;
+                let mse = (squared * batch.weight.clone()).sum() / batch.step_targets;
                 (mse.clone(), mse)
             }
             Some(loss_weight) => {
                 let [_, t] = batch.weight.dims();
                 let real = squared.clone().narrow(1, 0, t) * batch.weight.clone();
-                let loss = (squared * loss_weight.clone()).sum() / batch.n_targets;
-                (loss, real.sum() / batch.n_targets)
+                let loss = (squared * loss_weight.clone()).sum() / batch.step_targets;
+                (loss, real.sum() / batch.step_targets)
             }
         };
         let mse_value: f64 = mse.into_scalar::<f32>().into();
@@ -153,12 +154,52 @@ impl MovieCnn {
                     let [_, n_movies] = logits.dims();
                     (t.soft_targets(examples, n_movies), c.weight)
                 });
-                let rank = rank_loss(logits, examples, weight, batch.n_targets, soft, device);
+                let n = (batch.step_targets, batch.step_examples);
+                let rank = rank_loss(logits, examples, weight, n, soft, device);
                 (loss + rank * cfg.rank_weight, mse_value)
             }
             None => (loss, mse_value),
         }
     }
+}
+
+/// The gradient of a step's loss and the step's MSE, from its shards (see [`deal`]): side by
+/// side on rayon's threads when there are several, since one step's small matrix products
+/// leave a core idle (rayon, not threads of our own, so that the kernels' own parallel loops
+/// share those threads instead of queueing behind them); summed in shard order, so the same
+/// seed still gives the same model.
+fn step_gradients(
+    model: &MovieCnn,
+    shards: &[StepBatch],
+    cfg: &TrainConfig,
+    list_teacher: Option<&ListTeacher>,
+    tokens: &Tensor<2, Int>,
+    device: &Device,
+) -> (GradientsParams, f64) {
+    let shard_gradients = |model: &MovieCnn, batch: &StepBatch| {
+        let (loss, mse) = model.step_loss(tokens, batch, cfg, list_teacher, device);
+        (GradientsParams::from_grads(loss.backward(), model), mse)
+    };
+    let mut parts: Vec<(GradientsParams, f64)> = match shards {
+        [batch] => vec![shard_gradients(model, batch)],
+        // Each thread's forward pass starts from its own leaves (the same parameters, forked):
+        // autodiff merges graphs that share a node, and one thread's backward would then
+        // consume the other's tape.
+        _ => shards
+            .par_iter()
+            .map(|batch| shard_gradients(&model.clone().fork(device), batch))
+            .collect(),
+    };
+    if parts.len() == 1 {
+        return parts.remove(0);
+    }
+    let mut sum = GradientsAccumulator::new();
+    let mut mse = 0.0;
+    for (grads, part) in parts {
+        sum.accumulate(model, grads);
+        mse += part;
+    }
+    (sum.grads(), mse)
 }
 
 /// What an epoch's weights are judged on: the validation ratings, each user's history being
@@ -241,24 +282,20 @@ impl Steps {
             let whole = model.reads_bags();
             let taught = cfg.teacher.as_ref().map_or(0.0, |t| t.weight as f32);
             let prepared = Instant::now();
-            let batch = StepBatch::new(
-                &examples,
-                n_movies,
-                self.mean_rating,
-                whole,
-                taught,
-                &self.device,
-            );
+            let shards = deal(&examples, cfg.shards);
+            let mean = self.mean_rating;
+            let step = shard_batches(&shards, n_movies, mean, whole, taught, &self.device);
             self.building_batches += prepared.elapsed().as_secs_f64();
             let teacher = self.list_teacher.as_ref();
-            let (loss, mse) = model.step_loss(&self.tokens, &batch, cfg, teacher, &self.device);
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            let (tokens, device) = (&self.tokens, &self.device);
+            let (grads, mse) = step_gradients(&model, &step, cfg, teacher, tokens, device);
             model = self.optimizer.step(self.lr, model, grads);
             if cfg.weight_average > 0.0 {
                 self.average.update(model.valid());
             }
-            loss_sum += mse * f64::from(batch.n_targets);
-            n += batch.n_targets as usize;
+            let n_targets = step[0].step_targets;
+            loss_sum += mse * f64::from(n_targets);
+            n += n_targets as usize;
             progress.step(mse);
         }
         (model, loss_sum / n.max(1) as f64, n)
@@ -350,3 +387,6 @@ pub fn train(
         mean_rating,
     }
 }
+
+#[cfg(test)]
+mod shard_tests;
