@@ -67,6 +67,20 @@ pub struct Movies {
     by_id: HashMap<u32, usize>,
 }
 
+#[cfg(test)]
+impl Movies {
+    /// `n` movies with ids 1..=n, no year and no genres: a toy catalog for unit tests.
+    pub(crate) fn numbered(n: u32) -> Self {
+        let movie = |id| Movie {
+            id,
+            title: format!("m{id}"),
+            year: None,
+            genres: Vec::new(),
+        };
+        Self::new((1..=n).map(movie).collect())
+    }
+}
+
 impl Movies {
     pub fn new(list: Vec<Movie>) -> Self {
         let by_id = list.iter().enumerate().map(|(i, m)| (m.id, i)).collect();

@@ -120,16 +120,7 @@ mod tests {
                 timestamp: 0,
             })
             .collect();
-        let movies = crate::data::Movies::new(
-            (1..=3)
-                .map(|id| crate::data::Movie {
-                    id,
-                    title: format!("m{id}"),
-                    year: None,
-                    genres: Vec::new(),
-                })
-                .collect(),
-        );
+        let movies = crate::data::Movies::numbered(3);
         let cfg = ListTeacherConfig {
             lambda: 1.0,
             temperature: 0.1,

@@ -5,7 +5,7 @@ use burn::optim::SgdConfig;
 use burn::tensor::{Int, Tensor, TensorData};
 
 use super::*;
-use crate::data::{Movie, Movies};
+use crate::data::Movies;
 use crate::model::ModelConfig;
 
 /// Every float parameter, in visiting order.
@@ -58,16 +58,7 @@ fn list_teacher(examples: &[Example], n_movies: usize) -> ListTeacher {
             })
         })
         .collect();
-    let movies = Movies::new(
-        (1..=n_movies as u32)
-            .map(|id| Movie {
-                id,
-                title: format!("m{id}"),
-                year: None,
-                genres: Vec::new(),
-            })
-            .collect(),
-    );
+    let movies = Movies::numbered(n_movies as u32);
     let cfg = ListTeacherConfig {
         min_history: 1,
         ..ListTeacherConfig::tuned()
