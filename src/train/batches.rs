@@ -300,7 +300,7 @@ pub(super) fn shard_batches<'a>(
         })
         .collect();
     let step_targets = batches.iter().map(|b| b.n_targets).sum();
-    let step_examples = batches.iter().map(|b| b.step_examples).sum();
+    let step_examples = shards.iter().map(Vec::len).sum::<usize>() as f32;
     for batch in &mut batches {
         batch.step_targets = step_targets;
         batch.step_examples = step_examples;

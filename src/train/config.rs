@@ -28,7 +28,7 @@ pub struct TrainConfig {
     /// Examples (user histories) per step.
     pub batch_size: usize,
     /// Each step's batch is cut into this many shards whose gradients are computed side by
-    /// side, a thread each, and summed: the whole batch's gradient (to rounding), on every
+    /// side on rayon's threads and summed: the whole batch's gradient (to rounding), on every
     /// core, since one step's small matrix products keep only one busy. 1 = one thread.
     #[serde(default = "one_shard")]
     pub shards: usize,

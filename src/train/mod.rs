@@ -180,19 +180,16 @@ fn step_gradients(
         let (loss, mse) = model.step_loss(tokens, batch, cfg, list_teacher, device);
         (GradientsParams::from_grads(loss.backward(), model), mse)
     };
-    let mut parts: Vec<(GradientsParams, f64)> = match shards {
-        [batch] => vec![shard_gradients(model, batch)],
-        // Each thread's forward pass starts from its own leaves (the same parameters, forked):
-        // autodiff merges graphs that share a node, and one thread's backward would then
-        // consume the other's tape.
-        _ => shards
-            .par_iter()
-            .map(|batch| shard_gradients(&model.clone().fork(device), batch))
-            .collect(),
-    };
-    if parts.len() == 1 {
-        return parts.remove(0);
+    if let [batch] = shards {
+        return shard_gradients(model, batch);
     }
+    // Each thread's forward pass starts from its own leaves (the same parameters, forked):
+    // autodiff merges graphs that share a node, and one thread's backward would then consume
+    // the other's tape.
+    let parts: Vec<(GradientsParams, f64)> = shards
+        .par_iter()
+        .map(|batch| shard_gradients(&model.clone().fork(device), batch))
+        .collect();
     let mut sum = GradientsAccumulator::new();
     let mut mse = 0.0;
     for (grads, part) in parts {
