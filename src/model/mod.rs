@@ -32,7 +32,7 @@ use burn::tensor::activation::relu;
 use burn::tensor::{Int, Tensor};
 
 pub use config::ModelConfig;
-use conv::conv_same;
+use conv::{add_bias, conv_rows, conv_same, token_windows};
 use parts::{BiasPath, HistoryFactors, HistoryGate, RankHead};
 
 #[derive(Module, Debug)]
@@ -132,12 +132,21 @@ pub struct MovieTable {
 impl MovieCnn {
     /// Encodes every movie from its tokens `[n_movies, movie_tokens]`.
     pub fn movie_table(&self, tokens: Tensor<2, Int>) -> MovieTable {
-        let embedded = self.tokens.forward(tokens); // [M, L, E]
-        let [m, _, e] = embedded.dims();
-        let id_token = embedded.clone().narrow(1, 0, 1).reshape([m, e]);
-        let conv = relu(conv_same(&self.movie_conv, embedded)); // [M, L, F]
-        let [_, _, f] = conv.dims();
-        let pooled = conv.max_dim(1).reshape([m, f]);
+        let [m, l] = tokens.dims();
+        // The embedding table with a zero row after the last token: the convolution's padding.
+        let table = self.tokens.weight.val();
+        let [vocab, e] = table.dims();
+        let device = table.device();
+        let rows = Tensor::cat(vec![table, Tensor::zeros([1, e], &device)], 0);
+        let id_token = rows
+            .clone()
+            .select(0, tokens.clone().narrow(1, 0, 1).reshape([m]));
+        let [f, _, k] = self.movie_conv.weight.val().dims();
+        let windows = token_windows(tokens, k, vocab);
+        let conv = conv_rows(&self.movie_conv, rows, windows).reshape([m, l, f]);
+        // The bias and the ReLU after max-pooling: the same values (both are monotonic, the
+        // bias one constant per filter) on L times fewer numbers.
+        let pooled = relu(add_bias(&self.movie_conv, conv.max_dim(1).reshape([m, f])));
         let vectors = self
             .movie_out
             .forward(Tensor::cat(vec![pooled, id_token], 1));
