@@ -116,7 +116,7 @@ mod tests {
     }
 
     /// The movie tower's path: taps gathered straight from the embedding table (its padding a
-    /// zero row) equal the convolution of the embedded sequences.
+    /// zero row) equal burn's convolution of the embedded sequences.
     #[test]
     fn token_windows_equal_the_convolution_of_embedded_tokens() {
         let device = crate::device();
@@ -130,7 +130,9 @@ mod tests {
             .collect();
         let tokens = Tensor::<2, Int>::from_data(TensorData::new(ids, [2, l]), &device);
         let embedded = table.clone().select(0, tokens.clone().reshape([2 * l]));
-        let expected: Vec<f32> = conv_same(&conv, embedded.reshape([2, l, e]))
+        let expected: Vec<f32> = conv
+            .forward(embedded.reshape([2, l, e]).swap_dims(1, 2))
+            .swap_dims(1, 2)
             .try_into_vec_as()
             .unwrap();
         let rows = Tensor::cat(vec![table, Tensor::zeros([1, e], &device)], 0);
