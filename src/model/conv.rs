@@ -93,6 +93,19 @@ mod tests {
     use burn::nn::conv::Conv1dConfig;
     use burn::tensor::Distribution;
 
+    /// burn's own `Conv1d` on our `[B, H, C_in]` layout, flattened.
+    fn burns(conv: &Conv1d, x: Tensor<3>) -> Vec<f32> {
+        let out = conv.forward(x.swap_dims(1, 2)).swap_dims(1, 2);
+        out.try_into_vec_as().unwrap()
+    }
+
+    fn assert_close(ours: &[f32], expected: &[f32], tolerance: f32, what: &str) {
+        assert_eq!(ours.len(), expected.len(), "{what}");
+        for (a, b) in ours.iter().zip(expected) {
+            assert!((a - b).abs() < tolerance, "{what}: {a} vs {b}");
+        }
+    }
+
     #[test]
     fn equals_burns_convolution_with_same_padding() {
         let device = crate::device();
@@ -103,15 +116,8 @@ mod tests {
                 .init(&device);
             let x = Tensor::<3>::random([2, 7, 6], Distribution::Normal(0.0, 1.0), &device);
             let ours: Vec<f32> = conv_same(&conv, x.clone()).try_into_vec_as().unwrap();
-            let burns: Vec<f32> = conv
-                .forward(x.swap_dims(1, 2))
-                .swap_dims(1, 2)
-                .try_into_vec_as()
-                .unwrap();
             assert_eq!(ours.len(), 2 * 7 * 4);
-            for (a, b) in ours.iter().zip(&burns) {
-                assert!((a - b).abs() < 1e-4, "kernel {k}: {a} vs {b}");
-            }
+            assert_close(&ours, &burns(&conv, x), 1e-4, &format!("kernel {k}"));
         }
     }
 
@@ -130,19 +136,12 @@ mod tests {
             .collect();
         let tokens = Tensor::<2, Int>::from_data(TensorData::new(ids, [2, l]), &device);
         let embedded = table.clone().select(0, tokens.clone().reshape([2 * l]));
-        let expected: Vec<f32> = conv
-            .forward(embedded.reshape([2, l, e]).swap_dims(1, 2))
-            .swap_dims(1, 2)
-            .try_into_vec_as()
-            .unwrap();
         let rows = Tensor::cat(vec![table, Tensor::zeros([1, e], &device)], 0);
         let windows = token_windows(tokens, 3, vocab);
         let ours: Vec<f32> = add_bias(&conv, conv_rows(&conv, rows, windows))
             .try_into_vec_as()
             .unwrap();
-        assert_eq!(ours.len(), expected.len());
-        for (a, b) in ours.iter().zip(&expected) {
-            assert!((a - b).abs() < 1e-5, "{a} vs {b}");
-        }
+        let expected = burns(&conv, embedded.reshape([2, l, e]));
+        assert_close(&ours, &expected, 1e-5, "movie tower");
     }
 }

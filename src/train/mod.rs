@@ -290,9 +290,9 @@ impl Steps {
             if cfg.weight_average > 0.0 {
                 self.average.update(model.valid());
             }
-            let n_targets = step[0].step_targets;
-            loss_sum += mse * f64::from(n_targets);
-            n += n_targets as usize;
+            let step_targets = step[0].step_targets;
+            loss_sum += mse * f64::from(step_targets);
+            n += step_targets as usize;
             progress.step(mse);
         }
         (model, loss_sum / n.max(1) as f64, n)
