@@ -90,6 +90,7 @@ fn draw(
         encoder: &fitted.encoder,
         mean_rating: fitted.outcome.mean_rating,
         device: &device,
+        neighbours: fitted.neighbours.as_ref(),
     };
     let last_k = *REVEALED.last().expect("non-empty");
     let held: Vec<History> = histories(&held_users, &movies)
@@ -105,6 +106,7 @@ fn draw(
         ListWeights {
             rating_weight: Some(known),
             newcomer: None,
+            ..fitted.list_weights()
         },
     )];
     for fade_ratings in FADES {
@@ -119,6 +121,7 @@ fn draw(
                 let weights = ListWeights {
                     rating_weight: Some(known),
                     newcomer: Some(newcomer),
+                    ..fitted.list_weights()
                 };
                 lists.push((name, weights));
             }

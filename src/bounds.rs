@@ -209,6 +209,16 @@ impl crate::train::TrainConfig {
         if let Some(list) = &self.newcomer_list {
             list.check()?;
         }
+        if let Some(neighbours) = &self.neighbours {
+            neighbours.check()?;
+            if self.model.rank_dim == 0 {
+                return Err(error(
+                    "neighbours",
+                    "set",
+                    "absent without a rank head (model.rank_dim = 0): lists by rating alone have no weights to choose",
+                ));
+            }
+        }
         if let Some(teacher) = &self.list_teacher {
             teacher.check()?;
             if self.rank_weight == 0.0 {

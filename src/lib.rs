@@ -32,6 +32,7 @@ pub mod list;
 pub mod metrics;
 pub mod model;
 pub mod modelfile;
+pub mod neighbours;
 pub mod predict;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod ranking;

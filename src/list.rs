@@ -49,6 +49,8 @@ pub struct ListWeights {
     /// `None`: order by predicted rating alone (a model without a rank head).
     pub rating_weight: Option<f32>,
     pub newcomer: Option<NewcomerList>,
+    /// The weight of the item-item term (see [`crate::neighbours`]) where the scores carry it.
+    pub neighbour_weight: f32,
 }
 
 impl ListWeights {
@@ -76,11 +78,18 @@ impl ListWeights {
         };
         let w = known + share * (newcomer.rating_weight - known);
         let g = share * newcomer.popularity_weight;
-        rank.iter()
+        let mut list: Vec<f32> = rank
+            .iter()
             .zip(&scores.ratings)
             .zip(popularity)
             .map(|((l, r), &p)| l + w * r + g * (1.0 + p as f32).ln())
-            .collect()
+            .collect();
+        if let Some(neighbours) = &scores.neighbours {
+            for (s, n) in list.iter_mut().zip(neighbours) {
+                *s += self.neighbour_weight * n;
+            }
+        }
+        list
     }
 }
 
@@ -92,6 +101,7 @@ mod tests {
         CatalogScores {
             ratings: vec![4.0, 3.0],
             rank: Some(vec![-1.0, 0.5]),
+            neighbours: None,
         }
     }
 
@@ -105,6 +115,7 @@ mod tests {
         let weights = ListWeights {
             rating_weight: Some(1.0),
             newcomer: Some(newcomer),
+            neighbour_weight: 0.0,
         };
         let popularity = [0, 19];
         let ln = |p: u32| (1.0 + p as f32).ln();

@@ -10,6 +10,7 @@ use crate::encode::{Encoder, UserSequence};
 use crate::metrics::clip_rating;
 use crate::model::{HistoryBag, MovieCnn, MovieTable, UserEncoding};
 use crate::modelfile::{self, ModelFileError, ModelHeader};
+use crate::neighbours::Neighbours;
 
 /// A user's ratings oldest first, as (dense movie index, rating).
 pub type History = Vec<(usize, f32)>;
@@ -44,6 +45,8 @@ pub struct Scorer<'a> {
     pub encoder: &'a Encoder,
     pub mean_rating: f32,
     pub device: &'a Device,
+    /// The list's item-item term, when the model file has one.
+    pub neighbours: Option<&'a Neighbours>,
 }
 
 /// Stacks encoded user sequences into `[B, H]` tensors, `H` cut to the longest real history in
@@ -187,6 +190,8 @@ pub fn predict_many(scorer: &Scorer, queries: &[Query]) -> Vec<Vec<f32>> {
 pub struct CatalogScores {
     pub ratings: Vec<f32>,
     pub rank: Option<Vec<f32>>,
+    /// With an item-item term: its summed neighbour weights (see [`Neighbours::scores`]).
+    pub neighbours: Option<Vec<f32>>,
 }
 
 /// Scores the whole catalog for each history, encoding each history once: what a ranked list
@@ -211,6 +216,7 @@ pub fn score_movies(
         let empty = CatalogScores {
             ratings: Vec::new(),
             rank: model.has_rank_head().then(Vec::new),
+            neighbours: scorer.neighbours.map(|_| Vec::new()),
         };
         return vec![empty; histories.len()];
     }
@@ -233,6 +239,7 @@ pub fn score_movies(
                     .map(|p| clip_rating(p + scorer.mean_rating))
                     .collect(),
                 rank: rank.as_ref().map(|r| r[row * t..(row + 1) * t].to_vec()),
+                neighbours: scorer.neighbours.map(|n| n.scores(batch[row], targets)),
             });
         }
     }
@@ -323,6 +330,7 @@ impl Recommender {
             encoder: &self.header.encoder,
             mean_rating: self.header.rating_offset,
             device: &self.device,
+            neighbours: self.header.neighbours.as_ref(),
         }
     }
 

@@ -103,28 +103,47 @@ pub fn cnn_scores(scorer: &Scorer, cases: &[Case]) -> Vec<CatalogScores> {
 /// rate" alone; large = nearly "will like" alone).
 pub const RATING_WEIGHTS: [f32; 7] = [0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0];
 
-/// The rating weight with the best NDCG@10 on `cases` (validation cases: choose on them only)
-/// and that NDCG, or `None` without a rank head.
-pub fn choose_rating_weight(
+/// The weights of the item-item term tried on validation, when the scores carry one.
+pub const NEIGHBOUR_WEIGHTS: [f32; 6] = [0.0, 1.0, 2.0, 4.0, 8.0, 16.0];
+
+/// The list weights (rating weight, and the item-item term's weight when the scores carry one)
+/// with the best NDCG@10 on `cases` (validation cases: choose on them only) and that NDCG, or
+/// `None` without a rank head.
+pub fn choose_list_weights(
     scores: &[CatalogScores],
     cases: &[Case],
     popularity: &[u32],
     newcomer: Option<NewcomerList>,
-) -> Option<(f32, f64)> {
-    scores.first()?.rank.as_ref()?;
-    RATING_WEIGHTS
-        .iter()
-        .map(|&w| {
-            let list = ListWeights {
-                rating_weight: Some(w),
+) -> Option<(ListWeights, f64)> {
+    let first = scores.first()?;
+    first.rank.as_ref()?;
+    let neighbour_weights: &[f32] = match first.neighbours {
+        Some(_) => &NEIGHBOUR_WEIGHTS,
+        None => &[0.0],
+    };
+    let grid = RATING_WEIGHTS.iter().flat_map(|&rating_weight| {
+        neighbour_weights
+            .iter()
+            .map(move |&neighbour_weight| ListWeights {
+                rating_weight: Some(rating_weight),
                 newcomer,
-            };
-            let figures = evaluate(cases, popularity, |k| {
-                list.scores(&scores[k], cases[k].history.len(), popularity)
-            });
-            (w, figures.ndcg)
-        })
-        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.total_cmp(&a.0)))
+                neighbour_weight,
+            })
+    });
+    grid.map(|list| {
+        let figures = evaluate(cases, popularity, |k| {
+            list.scores(&scores[k], cases[k].history.len(), popularity)
+        });
+        (list, figures.ndcg)
+    })
+    // Ties go to the smaller weights, the earlier in the grid.
+    .fold(
+        None,
+        |best: Option<(ListWeights, f64)>, (list, ndcg)| match best {
+            Some((_, b)) if b >= ndcg => best,
+            _ => Some((list, ndcg)),
+        },
+    )
 }
 
 /// EASE with λ chosen by NDCG@10 on the validation carve-out of `train` (the same carve-out the
@@ -193,6 +212,16 @@ pub fn table(
     if list.rating_weight.is_some() {
         let scores = |k: usize| list.scores(&cnn[k], cases[k].history.len(), popularity);
         rows.push(row("CNN", evaluate(&scores)));
+    }
+    // Whenever the scores carry the term (whatever weight validation chose), so that every
+    // fold of `cv` has the same rows.
+    if list.rating_weight.is_some() && cnn.first().is_some_and(|c| c.neighbours.is_some()) {
+        let alone = ListWeights {
+            neighbour_weight: 0.0,
+            ..list
+        };
+        let scores = |k: usize| alone.scores(&cnn[k], cases[k].history.len(), popularity);
+        rows.push(row("CNN without its item-item term", evaluate(&scores)));
     }
     rows.push(row(
         "CNN, rating only",

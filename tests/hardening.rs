@@ -9,6 +9,7 @@ use movierec::baselines::MfConfig;
 use movierec::list::NewcomerList;
 use movierec::model::ModelConfig;
 use movierec::modelfile::{self, ModelFileError};
+use movierec::neighbours::NeighboursConfig;
 use movierec::predict::Recommender;
 use movierec::train::{ListTeacherConfig, OptimizerConfig, TeacherConfig, TrainConfig};
 use serde_json::{Value, json};
@@ -114,6 +115,56 @@ fn a_newcomer_list_out_of_bounds_is_refused() {
             e.contains(&format!("newcomer_list.{field} = ")),
             "{field} = {value}: {e}"
         );
+    }
+}
+
+#[test]
+fn an_item_item_term_outside_the_catalog_is_refused() {
+    let bytes = demo_bytes();
+    let n = recrafted(&bytes, |_| {});
+    let n_movies = {
+        let (header, _) = modelfile::read_header(&n).unwrap();
+        header.catalog.len()
+    };
+    // Every movie's row lifts the next movie; the edit puts one entry (or row) out of place.
+    let with = |edit: &dyn Fn(&mut Vec<Value>), weight: Value| {
+        let mut rows: Vec<Value> = (0..n_movies)
+            .map(|i| json!([[(i + 1) % n_movies, 0.01]]))
+            .collect();
+        edit(&mut rows);
+        recrafted(&bytes, |h| {
+            h["neighbours"] = json!({"weight": weight, "full_from": 40, "rows": rows})
+        })
+    };
+    let fine = with(&|_| {}, json!(4.0));
+    assert!(Recommender::from_bytes(&fine, movierec::device()).is_ok());
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (
+            with(&|r| r[3] = json!([[n_movies, 0.01]]), json!(4.0)),
+            "movie #3",
+        ),
+        (with(&|r| r[5] = json!([[1, 1e30]]), json!(4.0)), "movie #5"),
+        (
+            with(
+                &|r| {
+                    r.pop();
+                },
+                json!(4.0),
+            ),
+            "rows",
+        ),
+        (with(&|_| {}, json!(1e30)), "neighbours.weight"),
+        (
+            with(
+                &|r| r[0] = Value::Array(vec![json!([1, 0.01]); 300]),
+                json!(4.0),
+            ),
+            "at most",
+        ),
+    ];
+    for (crafted, expected) in cases {
+        let e = load_error(&crafted);
+        assert!(e.contains(expected), "{expected}: {e}");
     }
 }
 
@@ -294,6 +345,42 @@ fn every_config_field_out_of_bounds_names_itself() {
                     rating_weight: 2.0,
                     popularity_weight: 1.0,
                 })
+            }),
+        ),
+        (
+            "neighbours.per_movie",
+            with(|c| {
+                c.neighbours = Some(NeighboursConfig {
+                    per_movie: 0,
+                    ..NeighboursConfig::tuned()
+                })
+            }),
+        ),
+        (
+            "neighbours.lambda",
+            with(|c| {
+                c.neighbours = Some(NeighboursConfig {
+                    lambda: -1.0,
+                    ..NeighboursConfig::tuned()
+                })
+            }),
+        ),
+        (
+            "neighbours.full_from",
+            with(|c| {
+                c.neighbours = Some(NeighboursConfig {
+                    full_from: 0,
+                    ..NeighboursConfig::tuned()
+                })
+            }),
+        ),
+        (
+            "neighbours",
+            with(|c| {
+                c.model.rank_dim = 0;
+                c.model.history_factors = false;
+                c.rank_weight = 0.0;
+                c.list_teacher = None;
             }),
         ),
         (

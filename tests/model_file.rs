@@ -28,6 +28,7 @@ fn tiny_model_bytes(seed: u64) -> Vec<u8> {
         model: cfg.model.sized_for(&encoder),
         rating_weight: Some(1.0),
         newcomer_list: None,
+        neighbours: None,
         encoder,
         rating_offset: 3.5,
         catalog: catalog(&movies, &ratings),

@@ -78,6 +78,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
                    "seconds": t.seconds, "samples_per_second": result.outcome.samples_per_second,
                    "top_n": result.top_n, "ease_lambda": result.ease_lambda,
                    "rating_weight": result.header.rating_weight,
+                   "neighbour_weight": result.header.neighbours.as_ref().map(|n| n.weight),
                    "validation_ndcg": result.validation_ndcg, "model": args.out})
         );
     }
@@ -99,7 +100,13 @@ fn print_result(result: &RunResult) {
         result.test.rmse, result.test.mae
     );
     if let (Some(w), Some(ndcg)) = (result.header.rating_weight, result.validation_ndcg) {
-        println!("validation  NDCG@10 {ndcg:.4} (list = rank logit + {w} × predicted rating)");
+        let item_item = match &result.header.neighbours {
+            Some(n) => format!(" + {} × item-item term", n.weight),
+            None => String::new(),
+        };
+        println!(
+            "validation  NDCG@10 {ndcg:.4} (list = rank logit + {w} × predicted rating{item_item})"
+        );
     }
     super::report::print_top_n(&result.top_n);
 }

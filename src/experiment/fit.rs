@@ -6,10 +6,12 @@ use std::collections::HashMap;
 use super::catalog;
 use crate::bounds::ConfigError;
 use crate::data::{DataDir, Movies, Rating};
+use crate::ease::{Ease, rated_sets};
 use crate::encode::Encoder;
 use crate::list::{ListWeights, NewcomerList};
 use crate::metrics::Metrics;
 use crate::modelfile::{ModelHeader, TrainingInfo};
+use crate::neighbours::Neighbours;
 use crate::predict::{Scorer, histories, token_tensor};
 use crate::ranking;
 use crate::split::{Carve, validation_split};
@@ -26,6 +28,8 @@ pub struct Fitted {
     pub rating_weight: Option<f32>,
     /// The list of visitors with few ratings, as configured.
     pub newcomer_list: Option<NewcomerList>,
+    /// The list's item-item term (its weight chosen with the rating weight), as configured.
+    pub neighbours: Option<Neighbours>,
     /// The validation carve-out's NDCG@10 with that weight.
     pub validation_ndcg: Option<f64>,
 }
@@ -47,6 +51,7 @@ impl Fitted {
         ListWeights {
             rating_weight: self.rating_weight,
             newcomer: self.newcomer_list,
+            neighbour_weight: self.neighbours.as_ref().map_or(0.0, |n| n.weight),
         }
     }
 
@@ -61,6 +66,7 @@ impl Fitted {
             model: config.model.sized_for(&self.encoder),
             rating_weight: self.rating_weight,
             newcomer_list: self.newcomer_list,
+            neighbours: self.neighbours.clone(),
             encoder: self.encoder.clone(),
             rating_offset: self.outcome.mean_rating,
             catalog: catalog(movies, from.train),
@@ -108,27 +114,44 @@ pub fn fit(
     // Everything after training scores the weights as the model file will hold them.
     outcome.model = crate::modelfile::to_stored_precision(outcome.model);
     let newcomer_list = config.newcomer_list;
-    let chosen = choose_rating_weight(&outcome, &encoder, &carve, movies, newcomer_list, device);
+    let mut neighbours = config.neighbours.as_ref().map(|c| {
+        let ease = Ease::fit(&rated_sets(&carve.fit, movies), movies.len(), c.lambda);
+        Neighbours::from_ease(&ease, movies.len(), c)
+    });
+    let chosen = choose_list_weights(
+        &outcome,
+        &encoder,
+        &carve,
+        movies,
+        newcomer_list,
+        neighbours.as_ref(),
+        device,
+    );
+    if let (Some(n), Some((list, _))) = (&mut neighbours, chosen) {
+        n.weight = list.neighbour_weight;
+    }
     Ok(Fitted {
         carve,
         encoder,
         outcome,
-        rating_weight: chosen.map(|c| c.0),
+        rating_weight: chosen.and_then(|c| c.0.rating_weight),
         newcomer_list,
+        neighbours,
         validation_ndcg: chosen.map(|c| c.1),
     })
 }
 
-/// The list's rating weight with the best NDCG@10 on the validation carve-out, and that NDCG
-/// (`None` without a rank head).
-fn choose_rating_weight(
+/// The list weights with the best NDCG@10 on the validation carve-out, and that NDCG (`None`
+/// without a rank head).
+fn choose_list_weights(
     outcome: &TrainOutcome,
     encoder: &Encoder,
     carve: &Carve,
     movies: &Movies,
     newcomer_list: Option<NewcomerList>,
+    neighbours: Option<&Neighbours>,
     device: &burn::tensor::Device,
-) -> Option<(f32, f64)> {
+) -> Option<(ListWeights, f64)> {
     let model = &outcome.model;
     if !model.has_rank_head() {
         return None;
@@ -142,8 +165,9 @@ fn choose_rating_weight(
         encoder,
         mean_rating: outcome.mean_rating,
         device,
+        neighbours,
     };
     let scores = ranking::cnn_scores(&scorer, &cases);
     let popularity = ranking::popularity(&carve.fit, movies);
-    ranking::choose_rating_weight(&scores, &cases, &popularity, newcomer_list)
+    ranking::choose_list_weights(&scores, &cases, &popularity, newcomer_list)
 }

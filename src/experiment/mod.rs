@@ -157,6 +157,7 @@ pub fn run(
         encoder,
         mean_rating: outcome.mean_rating,
         device: &device,
+        neighbours: fitted.neighbours.as_ref(),
     };
     let predicted = predict_ratings(&scorer, &context, &split.test, &movies);
     let actual: Vec<f32> = split.test.iter().map(|r| r.rating).collect();

@@ -9,6 +9,7 @@ use crate::encode::Encoder;
 use crate::list::{ListWeights, NewcomerList};
 use crate::metrics::Metrics;
 use crate::model::ModelConfig;
+use crate::neighbours::Neighbours;
 
 /// What the browser lists for a movie.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,6 +64,10 @@ pub struct ModelHeader {
     /// files, whose lists are the known users' at every length.
     #[serde(default)]
     pub newcomer_list: Option<NewcomerList>,
+    /// The list's item-item term. Absent in older model files and in models trained without
+    /// one.
+    #[serde(default)]
+    pub neighbours: Option<Neighbours>,
 }
 
 impl ModelHeader {
@@ -71,6 +76,7 @@ impl ModelHeader {
         ListWeights {
             rating_weight: self.rating_weight,
             newcomer: self.newcomer_list,
+            neighbour_weight: self.neighbours.as_ref().map_or(0.0, |n| n.weight),
         }
     }
 
@@ -165,6 +171,11 @@ pub(super) fn validate_header(h: &ModelHeader) -> Result<(), ModelFileError> {
     }
     if let Some(list) = &h.newcomer_list {
         list.check().map_err(config)?;
+    }
+    if let Some(neighbours) = &h.neighbours {
+        neighbours
+            .check(h.catalog.len())
+            .map_err(ModelFileError::Header)?;
     }
     Ok(())
 }

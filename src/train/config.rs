@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::encode::EncoderConfig;
 use crate::list::NewcomerList;
 use crate::model::ModelConfig;
+use crate::neighbours::NeighboursConfig;
 
 use super::{ListTeacherConfig, TeacherConfig};
 
@@ -74,6 +75,10 @@ pub struct TrainConfig {
     /// Absent: the known users' list at every length.
     #[serde(default)]
     pub newcomer_list: Option<NewcomerList>,
+    /// The list's item-item term, fitted after training on the same ratings and written to the
+    /// model file (see [`crate::neighbours`]). Absent: none.
+    #[serde(default)]
+    pub neighbours: Option<NeighboursConfig>,
     pub seed: u64,
 }
 
@@ -107,6 +112,7 @@ impl TrainConfig {
             teacher: None,
             list_teacher: None,
             newcomer_list: None,
+            neighbours: None,
             seed: 1,
         }
     }
@@ -158,6 +164,7 @@ impl TrainConfig {
                 rating_weight: 3.0,
                 popularity_weight: 2.0,
             }),
+            neighbours: Some(NeighboursConfig::tuned()),
             seed: 1,
         }
     }

@@ -220,6 +220,7 @@ impl Validation<'_> {
             encoder: self.encoder,
             mean_rating: self.mean_rating,
             device: self.device,
+            neighbours: None, // ratings only
         };
         let predicted = predict_ratings(&scorer, self.by_user, self.ratings, self.movies);
         let actual: Vec<f32> = self.ratings.iter().map(|r| r.rating).collect();

@@ -1,0 +1,223 @@
+//! The list's item-item term: for each catalog movie, the few movies whose EASE weights (Steck
+//! 2019) it raises most, fitted on the same training ratings as the CNN. Koren's "integrated
+//! model" (2008) adds such a neighbourhood term beside factors for the same reason: a low-rank
+//! user vector blurs the strong pairwise links (sequels, a director's films) that a full
+//! item-item model keeps. EASE's 1,682² weights are far too large to ship; its strongest
+//! `per_movie` weights of each movie fit in the model file, and the browser sums them over the
+//! visitor's ratings in microseconds.
+
+use serde::{Deserialize, Serialize};
+
+use crate::bounds::{ConfigError, MAX_HISTORY, MAX_MOVIES};
+
+/// The most neighbours a movie may keep (a model file asking for more is refused).
+pub const MAX_PER_MOVIE: usize = 256;
+/// Stored weights are rounded to this step: the figures measured at training are those of the
+/// weights the file holds, and short decimals keep the JSON header small.
+const WEIGHT_STEP: f32 = 1e-4;
+
+/// How the neighbours are fitted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NeighboursConfig {
+    /// EASE's L2 weight.
+    pub lambda: f64,
+    /// Neighbours kept per movie: its largest weights.
+    pub per_movie: usize,
+    /// The history length from which the term counts in full; below it, it grows linearly
+    /// from nothing. A newcomer's next ratings are mostly popular films, and EASE folded in from
+    /// a few ratings lists worse than "most rated" does.
+    pub full_from: usize,
+}
+
+impl NeighboursConfig {
+    /// The setting chosen on the validation carve-outs of u1 and u2 (docs/experiments.md,
+    /// "A sparse item-item term in the list").
+    pub fn tuned() -> Self {
+        Self {
+            lambda: 400.0,
+            per_movie: 8,
+            full_from: 40,
+        }
+    }
+
+    /// The bounds of each field, named as a config file spells them.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        crate::bounds::real("neighbours.lambda", self.lambda, 1e-3, 1e6, false)?;
+        crate::bounds::count("neighbours.per_movie", self.per_movie, 1, MAX_PER_MOVIE)?;
+        crate::bounds::count("neighbours.full_from", self.full_from, 1, MAX_HISTORY)
+    }
+}
+
+/// Each catalog movie's neighbours (dense catalog index, EASE weight), and how much their sum
+/// counts in a list score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Neighbours {
+    /// The weight of the summed neighbour weights beside the rank logit (chosen on the
+    /// validation carve-out's NDCG@10 with the rating weight).
+    pub weight: f32,
+    /// See [`NeighboursConfig::full_from`].
+    full_from: usize,
+    /// `rows[i]`: the movies that having rated movie `i` lifts, with how much.
+    rows: Vec<Vec<(u32, f32)>>,
+}
+
+impl Neighbours {
+    /// The `per_movie` largest positive weights of each row of `ease`, rounded as stored.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn from_ease(ease: &crate::ease::Ease, n_movies: usize, config: &NeighboursConfig) -> Self {
+        let per_movie = config.per_movie;
+        let rows = (0..n_movies)
+            .map(|i| {
+                let mut row: Vec<(u32, f32)> = (0..n_movies)
+                    .map(|j| (j as u32, round(ease.weight(i, j))))
+                    .filter(|&(_, w)| w > 0.0)
+                    .collect();
+                row.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                row.truncate(per_movie);
+                row
+            })
+            .collect();
+        Self {
+            weight: 0.0,
+            full_from: config.full_from,
+            rows,
+        }
+    }
+
+    /// Summed neighbour weights of each of `targets` (dense indices) over the movies of
+    /// `history`, `Σ_{j rated} w(j → target)`, times `min(1, n / full_from)` for a history of
+    /// n ratings; not yet times [`Neighbours::weight`].
+    pub fn scores(&self, history: &[(usize, f32)], targets: &[usize]) -> Vec<f32> {
+        let ramp = (history.len() as f32 / self.full_from as f32).min(1.0);
+        let mut catalog = vec![0f32; self.rows.len()];
+        for &(movie, _) in history {
+            for &(neighbour, w) in self.rows.get(movie).map_or(&[][..], |r| r) {
+                catalog[neighbour as usize] += w;
+            }
+        }
+        targets
+            .iter()
+            .map(|&t| ramp * catalog.get(t).copied().unwrap_or(0.0))
+            .collect()
+    }
+
+    /// A model file's neighbours checked against its catalog of `n_movies`: one row per movie,
+    /// indices inside the catalog, finite weights. Names the first offender.
+    pub fn check(&self, n_movies: usize) -> Result<(), String> {
+        if self.rows.len() != n_movies || n_movies > MAX_MOVIES {
+            return Err(format!(
+                "neighbours has {} rows but the catalog lists {n_movies} movies",
+                self.rows.len()
+            ));
+        }
+        if !(self.weight.is_finite() && self.weight.abs() <= 1e4) {
+            return Err(format!(
+                "neighbours.weight = {}: expected a finite number",
+                self.weight
+            ));
+        }
+        if !(1..=MAX_HISTORY).contains(&self.full_from) {
+            return Err(format!(
+                "neighbours.full_from = {}: expected an integer from 1 to {MAX_HISTORY}",
+                self.full_from
+            ));
+        }
+        for (i, row) in self.rows.iter().enumerate() {
+            if row.len() > MAX_PER_MOVIE {
+                return Err(format!(
+                    "neighbours of movie #{i}: {} entries, at most {MAX_PER_MOVIE}",
+                    row.len()
+                ));
+            }
+            if let Some((j, w)) = row
+                .iter()
+                .find(|&&(j, w)| j as usize >= n_movies || !w.is_finite() || w.abs() > 1e4)
+            {
+                return Err(format!(
+                    "neighbours of movie #{i}: ({j}, {w}) is outside the catalog or not a finite weight"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn round(w: f32) -> f32 {
+    (w / WEIGHT_STEP).round() * WEIGHT_STEP
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toy() -> Neighbours {
+        Neighbours {
+            weight: 1.0,
+            full_from: 2,
+            rows: vec![vec![(1, 0.5), (2, 0.25)], vec![(2, 1.0)], vec![]],
+        }
+    }
+
+    #[test]
+    fn scores_sum_the_rated_movies_rows() {
+        let n = toy();
+        // Rated 0 and 1: movie 1 gets 0.5 (from 0), movie 2 gets 0.25 + 1.0.
+        assert_eq!(
+            n.scores(&[(0, 5.0), (1, 2.0)], &[2, 1, 0]),
+            [1.25, 0.5, 0.0]
+        );
+        assert_eq!(n.scores(&[], &[0, 1, 2]), [0.0; 3]);
+        // One rating, half of full_from: half the sums.
+        assert_eq!(n.scores(&[(1, 4.0)], &[2, 1]), [0.5, 0.0]);
+    }
+
+    #[test]
+    fn check_names_the_offending_entry() {
+        assert!(toy().check(3).is_ok());
+        assert!(toy().check(4).unwrap_err().contains("3 rows"));
+        let mut bad = toy();
+        bad.rows[1] = vec![(7, 0.1)];
+        assert!(bad.check(3).unwrap_err().contains("movie #1: (7, 0.1)"));
+        bad.rows[1] = vec![(0, f32::NAN)];
+        assert!(bad.check(3).is_err());
+        let weightless = Neighbours {
+            weight: f32::INFINITY,
+            ..toy()
+        };
+        assert!(weightless.check(3).is_err());
+    }
+
+    #[test]
+    fn from_ease_keeps_each_rows_largest_positive_weights_rounded() {
+        // Three users: movies 0 and 1 are always rated together, 2 once with 0.
+        let users = vec![vec![0, 1], vec![0, 1, 2], vec![0, 1]];
+        let ease = crate::ease::Ease::fit(&users, 3, 1.0);
+        let config = NeighboursConfig {
+            lambda: 1.0,
+            per_movie: 1,
+            full_from: 1,
+        };
+        let n = Neighbours::from_ease(&ease, 3, &config);
+        let mut kept = 0;
+        for i in 0..3 {
+            let strongest = (0..3)
+                .filter(|&j| j != i && ease.weight(i, j) > WEIGHT_STEP)
+                .max_by(|&a, &b| {
+                    let (wa, wb) = (ease.weight(i, a), ease.weight(i, b));
+                    wa.total_cmp(&wb).then(b.cmp(&a)) // a tie keeps the smaller index
+                });
+            match strongest {
+                Some(j) => {
+                    assert_eq!(n.rows[i].len(), 1);
+                    assert_eq!(n.rows[i][0].0 as usize, j);
+                    assert!((n.rows[i][0].1 - ease.weight(i, j)).abs() <= WEIGHT_STEP);
+                    kept += 1;
+                }
+                None => assert!(n.rows[i].is_empty(), "row {i}: {:?}", n.rows[i]),
+            }
+        }
+        // Movies 0 and 1, always rated together, lift each other.
+        assert!(kept >= 2 && n.rows[0][0].0 == 1 && n.rows[1][0].0 == 0);
+    }
+}
