@@ -12,6 +12,10 @@ use crate::bounds::{ConfigError, MAX_HISTORY, MAX_MOVIES};
 
 /// The most neighbours a movie may keep (a model file asking for more is refused).
 pub const MAX_PER_MOVIE: usize = 256;
+/// Ratings below this lift no neighbours: a visitor who disliked Scream should not see its
+/// neighbours rise. EASE reads every rating as interest; on the validation carve-outs of u1 and
+/// u2, summing over the movies rated 3★ or more did as well as summing over all of them.
+pub const LIFTING_RATING: f32 = 3.0;
 /// Stored weights are rounded to this step: the figures measured at training are those of the
 /// weights the file holds, and short decimals keep the JSON header small.
 const WEIGHT_STEP: f32 = 1e-4;
@@ -85,12 +89,12 @@ impl Neighbours {
     }
 
     /// Summed neighbour weights of each of `targets` (dense indices) over the movies of
-    /// `history`, `Σ_{j rated} w(j → target)`, times `min(1, n / full_from)` for a history of
-    /// n ratings; not yet times [`Neighbours::weight`].
+    /// `history` rated [`LIFTING_RATING`] or more, `Σ_j w(j → target)`, times
+    /// `min(1, n / full_from)` for a history of n ratings; not yet times [`Neighbours::weight`].
     pub fn scores(&self, history: &[(usize, f32)], targets: &[usize]) -> Vec<f32> {
         let ramp = (history.len() as f32 / self.full_from as f32).min(1.0);
         let mut catalog = vec![0f32; self.rows.len()];
-        for &(movie, _) in history {
+        for &(movie, _) in history.iter().filter(|(_, r)| *r >= LIFTING_RATING) {
             for &(neighbour, w) in self.rows.get(movie).map_or(&[][..], |r| r) {
                 catalog[neighbour as usize] += w;
             }
@@ -164,12 +168,14 @@ mod tests {
         let n = toy();
         // Rated 0 and 1: movie 1 gets 0.5 (from 0), movie 2 gets 0.25 + 1.0.
         assert_eq!(
-            n.scores(&[(0, 5.0), (1, 2.0)], &[2, 1, 0]),
+            n.scores(&[(0, 5.0), (1, 3.0)], &[2, 1, 0]),
             [1.25, 0.5, 0.0]
         );
         assert_eq!(n.scores(&[], &[0, 1, 2]), [0.0; 3]);
         // One rating, half of full_from: half the sums.
         assert_eq!(n.scores(&[(1, 4.0)], &[2, 1]), [0.5, 0.0]);
+        // A disliked movie lifts nothing, but counts towards the history's length.
+        assert_eq!(n.scores(&[(0, 2.0), (1, 3.0)], &[1, 2]), [0.0, 1.0]);
     }
 
     #[test]
