@@ -6,7 +6,7 @@
 //!
 //! `cargo run --release --example neighbour_grid -- [--config FILE] FOLD ...` (FOLD: u1…u5).
 
-use std::path::PathBuf;
+mod support;
 
 use movierec::data::DataDir;
 use movierec::ease::{Ease, rated_sets};
@@ -14,28 +14,18 @@ use movierec::experiment::fit;
 use movierec::neighbours::{Neighbours, NeighboursConfig};
 use movierec::predict::{Scorer, histories, token_tensor};
 use movierec::ranking;
-use movierec::train::{Quiet, TrainConfig};
+use movierec::train::Quiet;
 
 const LAMBDAS: [f64; 3] = [200.0, 400.0, 800.0];
 const PER_MOVIE: [usize; 4] = [8, 16, 32, 64];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let mut config = TrainConfig::default_preset();
-    if let Some(at) = args.iter().position(|a| a == "--config") {
-        let path = args.get(at + 1).ok_or("--config needs a file")?.clone();
-        config = serde_json::from_str(&std::fs::read_to_string(path)?)?;
-        args.drain(at..at + 2);
-    }
-    let full_from = config
+    let (mut config, args) = support::config_and_args()?;
+    let ramp = config
         .neighbours
-        .as_ref()
-        .map_or(NeighboursConfig::tuned().full_from, |n| n.full_from);
-    config.neighbours = None;
-    let root = std::env::var("MOVIEREC_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/ml-100k"));
-    let data = DataDir::new(root);
+        .take()
+        .unwrap_or_else(NeighboursConfig::tuned);
+    let data = support::data_dir();
     let movies = data.movies()?;
     let device = movierec::device();
     for fold in args {
@@ -59,7 +49,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let settings = NeighboursConfig {
                     lambda,
                     per_movie,
-                    full_from,
+                    ..ramp.clone()
                 };
                 let neighbours = Neighbours::from_ease(&ease, movies.len(), &settings);
                 let scorer = Scorer {

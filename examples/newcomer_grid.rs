@@ -8,7 +8,7 @@
 //! `cargo run --release --example newcomer_grid -- [--config FILE] SEED ...`; the config's own
 //! `newcomer_list` is ignored (every setting of the grid is scored on the same model).
 
-use std::path::PathBuf;
+mod support;
 
 use movierec::data::DataDir;
 use movierec::experiment::{REVEALED, fit, split_new_users};
@@ -25,21 +25,12 @@ const POPULARITY_WEIGHTS: [f32; 4] = [0.0, 1.0, 2.0, 3.0];
 type Row = Vec<f64>;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let mut config = TrainConfig::default_preset();
-    if let Some(at) = args.iter().position(|a| a == "--config") {
-        let path = args.get(at + 1).ok_or("--config needs a file")?.clone();
-        config = serde_json::from_str(&std::fs::read_to_string(path)?)?;
-        args.drain(at..at + 2);
-    }
+    let (mut config, args) = support::config_and_args()?;
     let seeds: Vec<u64> = args.iter().map(|s| s.parse()).collect::<Result<_, _>>()?;
     if seeds.is_empty() {
         return Err("usage: newcomer_grid [--config FILE] SEED ...".into());
     }
-    let root = std::env::var("MOVIEREC_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/ml-100k"));
-    let data = DataDir::new(root);
+    let data = support::data_dir();
     let mut total: Vec<(String, Row)> = Vec::new();
     for &seed in &seeds {
         config.seed = seed;

@@ -18,6 +18,7 @@ pub const MAX_PER_MOVIE: usize = 256;
 pub const LIFTING_RATING: f32 = 3.0;
 /// Stored weights are rounded to this step: the figures measured at training are those of the
 /// weights the file holds, and short decimals keep the JSON header small.
+#[cfg(not(target_arch = "wasm32"))]
 const WEIGHT_STEP: f32 = 1e-4;
 
 /// How the neighbours are fitted.
@@ -27,9 +28,11 @@ pub struct NeighboursConfig {
     pub lambda: f64,
     /// Neighbours kept per movie: its largest weights.
     pub per_movie: usize,
-    /// The history length from which the term counts in full; below it, it grows linearly
-    /// from nothing. A newcomer's next ratings are mostly popular films, and EASE folded in from
-    /// a few ratings lists worse than "most rated" does.
+    /// The history length below which the term is left out (a newcomer's list), and the one
+    /// from which it counts in full; in between it grows linearly. A newcomer's next ratings are
+    /// mostly popular films, and EASE folded in from a few ratings lists worse than "most rated"
+    /// does.
+    pub starts_at: usize,
     pub full_from: usize,
 }
 
@@ -40,6 +43,7 @@ impl NeighboursConfig {
         Self {
             lambda: 400.0,
             per_movie: 8,
+            starts_at: 20,
             full_from: 40,
         }
     }
@@ -48,7 +52,9 @@ impl NeighboursConfig {
     pub fn check(&self) -> Result<(), ConfigError> {
         crate::bounds::real("neighbours.lambda", self.lambda, 1e-3, 1e6, false)?;
         crate::bounds::count("neighbours.per_movie", self.per_movie, 1, MAX_PER_MOVIE)?;
-        crate::bounds::count("neighbours.full_from", self.full_from, 1, MAX_HISTORY)
+        crate::bounds::count("neighbours.starts_at", self.starts_at, 0, MAX_HISTORY - 1)?;
+        let first = self.starts_at + 1;
+        crate::bounds::count("neighbours.full_from", self.full_from, first, MAX_HISTORY)
     }
 }
 
@@ -59,7 +65,9 @@ pub struct Neighbours {
     /// The weight of the summed neighbour weights beside the rank logit (chosen on the
     /// validation carve-out's NDCG@10 with the rating weight).
     pub weight: f32,
-    /// See [`NeighboursConfig::full_from`].
+    /// See [`NeighboursConfig::starts_at`].
+    #[serde(default)]
+    starts_at: usize,
     full_from: usize,
     /// `rows[i]`: the movies that having rated movie `i` lifts, with how much.
     rows: Vec<Vec<(u32, f32)>>,
@@ -83,6 +91,7 @@ impl Neighbours {
             .collect();
         Self {
             weight: 0.0,
+            starts_at: config.starts_at,
             full_from: config.full_from,
             rows,
         }
@@ -90,9 +99,11 @@ impl Neighbours {
 
     /// Summed neighbour weights of each of `targets` (dense indices) over the movies of
     /// `history` rated [`LIFTING_RATING`] or more, `Σ_j w(j → target)`, times
-    /// `min(1, n / full_from)` for a history of n ratings; not yet times [`Neighbours::weight`].
+    /// how far a history of n ratings is from `starts_at` to `full_from` (0 to 1); not yet times
+    /// [`Neighbours::weight`].
     pub fn scores(&self, history: &[(usize, f32)], targets: &[usize]) -> Vec<f32> {
-        let ramp = (history.len() as f32 / self.full_from as f32).min(1.0);
+        let (n, start) = (history.len() as f32, self.starts_at as f32);
+        let ramp = ((n - start) / (self.full_from as f32 - start)).clamp(0.0, 1.0);
         let mut catalog = vec![0f32; self.rows.len()];
         for &(movie, _) in history.iter().filter(|(_, r)| *r >= LIFTING_RATING) {
             for &(neighbour, w) in self.rows.get(movie).map_or(&[][..], |r| r) {
@@ -120,12 +131,13 @@ impl Neighbours {
                 self.weight
             ));
         }
-        if !(1..=MAX_HISTORY).contains(&self.full_from) {
-            return Err(format!(
-                "neighbours.full_from = {}: expected an integer from 1 to {MAX_HISTORY}",
-                self.full_from
-            ));
-        }
+        let config = NeighboursConfig {
+            lambda: 1.0,
+            per_movie: 1,
+            starts_at: self.starts_at,
+            full_from: self.full_from,
+        };
+        config.check().map_err(|e| e.to_string())?;
         for (i, row) in self.rows.iter().enumerate() {
             if row.len() > MAX_PER_MOVIE {
                 return Err(format!(
@@ -158,6 +170,7 @@ mod tests {
     fn toy() -> Neighbours {
         Neighbours {
             weight: 1.0,
+            starts_at: 0,
             full_from: 2,
             rows: vec![vec![(1, 0.5), (2, 0.25)], vec![(2, 1.0)], vec![]],
         }
@@ -176,6 +189,14 @@ mod tests {
         assert_eq!(n.scores(&[(1, 4.0)], &[2, 1]), [0.5, 0.0]);
         // A disliked movie lifts nothing, but counts towards the history's length.
         assert_eq!(n.scores(&[(0, 2.0), (1, 3.0)], &[1, 2]), [0.0, 1.0]);
+        // Starting at 1 rating, full from 3: nothing at 1, half at 2.
+        let late = Neighbours {
+            starts_at: 1,
+            full_from: 3,
+            ..toy()
+        };
+        assert_eq!(late.scores(&[(1, 4.0)], &[2]), [0.0]);
+        assert_eq!(late.scores(&[(1, 4.0), (2, 4.0)], &[2]), [0.5]);
     }
 
     #[test]
@@ -202,6 +223,7 @@ mod tests {
         let config = NeighboursConfig {
             lambda: 1.0,
             per_movie: 1,
+            starts_at: 0,
             full_from: 1,
         };
         let n = Neighbours::from_ease(&ease, 3, &config);

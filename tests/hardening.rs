@@ -132,9 +132,13 @@ fn an_item_item_term_outside_the_catalog_is_refused() {
             .map(|i| json!([[(i + 1) % n_movies, 0.01]]))
             .collect();
         edit(&mut rows);
-        recrafted(&bytes, |h| {
-            h["neighbours"] = json!({"weight": weight, "full_from": 40, "rows": rows})
-        })
+        recrafted(
+            &bytes,
+            |h| {
+                h["neighbours"] =
+                    json!({"weight": weight, "starts_at": 20, "full_from": 40, "rows": rows})
+            },
+        )
     };
     let fine = with(&|_| {}, json!(4.0));
     assert!(Recommender::from_bytes(&fine, movierec::device()).is_ok());
@@ -154,6 +158,10 @@ fn an_item_item_term_outside_the_catalog_is_refused() {
             "rows",
         ),
         (with(&|_| {}, json!(1e30)), "neighbours.weight"),
+        (
+            recrafted(&fine, |h| h["neighbours"]["full_from"] = json!(10)),
+            "neighbours.full_from",
+        ),
         (
             with(
                 &|r| r[0] = Value::Array(vec![json!([1, 0.01]); 300]),
@@ -369,7 +377,7 @@ fn every_config_field_out_of_bounds_names_itself() {
             "neighbours.full_from",
             with(|c| {
                 c.neighbours = Some(NeighboursConfig {
-                    full_from: 0,
+                    full_from: 20, // not above starts_at
                     ..NeighboursConfig::tuned()
                 })
             }),
