@@ -53,12 +53,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 };
                 let neighbours = Neighbours::from_ease(&ease, movies.len(), &settings);
                 let scorer = Scorer {
-                    model,
-                    table: &table,
-                    encoder: &fitted.encoder,
-                    mean_rating: fitted.outcome.mean_rating,
-                    device: &device,
                     neighbours: Some(&neighbours),
+                    ..fitted.scorer(&table, &device)
                 };
                 let scores = ranking::cnn_scores(&scorer, &cases);
                 let (list, ndcg) = ranking::choose_list_weights(

@@ -13,7 +13,7 @@ mod support;
 use movierec::data::DataDir;
 use movierec::experiment::{REVEALED, fit, split_new_users};
 use movierec::list::{ListWeights, NewcomerList};
-use movierec::predict::{History, Scorer, histories, token_tensor};
+use movierec::predict::{History, histories, token_tensor};
 use movierec::ranking;
 use movierec::train::{Quiet, TrainConfig};
 
@@ -75,14 +75,7 @@ fn draw(
     let fitted = fit(&movies, &train, config, None, &device, &mut Quiet)?;
     let model = &fitted.outcome.model;
     let table = model.movie_table(token_tensor(&fitted.encoder, &device));
-    let scorer = Scorer {
-        model,
-        table: &table,
-        encoder: &fitted.encoder,
-        mean_rating: fitted.outcome.mean_rating,
-        device: &device,
-        neighbours: fitted.neighbours.as_ref(),
-    };
+    let scorer = fitted.scorer(&table, &device);
     let last_k = *REVEALED.last().expect("non-empty");
     let held: Vec<History> = histories(&held_users, &movies)
         .into_values()

@@ -52,10 +52,19 @@ impl NeighboursConfig {
     pub fn check(&self) -> Result<(), ConfigError> {
         crate::bounds::real("neighbours.lambda", self.lambda, 1e-3, 1e6, false)?;
         crate::bounds::count("neighbours.per_movie", self.per_movie, 1, MAX_PER_MOVIE)?;
-        crate::bounds::count("neighbours.starts_at", self.starts_at, 0, MAX_HISTORY - 1)?;
-        let first = self.starts_at + 1;
-        crate::bounds::count("neighbours.full_from", self.full_from, first, MAX_HISTORY)
+        check_ramp(self.starts_at, self.full_from)
     }
+}
+
+/// `starts_at < full_from ≤ MAX_HISTORY`: a config's ramp and a model file's alike.
+fn check_ramp(starts_at: usize, full_from: usize) -> Result<(), ConfigError> {
+    crate::bounds::count("neighbours.starts_at", starts_at, 0, MAX_HISTORY - 1)?;
+    crate::bounds::count(
+        "neighbours.full_from",
+        full_from,
+        starts_at + 1,
+        MAX_HISTORY,
+    )
 }
 
 /// Each catalog movie's neighbours (dense catalog index, EASE weight), and how much their sum
@@ -104,6 +113,10 @@ impl Neighbours {
     pub fn scores(&self, history: &[(usize, f32)], targets: &[usize]) -> Vec<f32> {
         let (n, start) = (history.len() as f32, self.starts_at as f32);
         let ramp = ((n - start) / (self.full_from as f32 - start)).clamp(0.0, 1.0);
+        if ramp == 0.0 {
+            // A newcomer's history (the browser's usual case): nothing to sum.
+            return vec![0.0; targets.len()];
+        }
         let mut catalog = vec![0f32; self.rows.len()];
         for &(movie, _) in history.iter().filter(|(_, r)| *r >= LIFTING_RATING) {
             for &(neighbour, w) in self.rows.get(movie).map_or(&[][..], |r| r) {
@@ -131,13 +144,7 @@ impl Neighbours {
                 self.weight
             ));
         }
-        let config = NeighboursConfig {
-            lambda: 1.0,
-            per_movie: 1,
-            starts_at: self.starts_at,
-            full_from: self.full_from,
-        };
-        config.check().map_err(|e| e.to_string())?;
+        check_ramp(self.starts_at, self.full_from).map_err(|e| e.to_string())?;
         for (i, row) in self.rows.iter().enumerate() {
             if row.len() > MAX_PER_MOVIE {
                 return Err(format!(

@@ -10,6 +10,7 @@ use crate::ease::{Ease, rated_sets};
 use crate::encode::Encoder;
 use crate::list::{ListWeights, NewcomerList};
 use crate::metrics::Metrics;
+use crate::model::MovieTable;
 use crate::modelfile::{ModelHeader, TrainingInfo};
 use crate::neighbours::Neighbours;
 use crate::predict::{Scorer, histories, token_tensor};
@@ -52,6 +53,25 @@ impl Fitted {
             rating_weight: self.rating_weight,
             newcomer: self.newcomer_list,
             neighbour_weight: self.neighbours.as_ref().map_or(0.0, |n| n.weight),
+        }
+    }
+
+    /// The trained network as a [`Scorer`] over `table` (its [`MovieCnn::movie_table`]), with
+    /// this fit's encoder, mean rating and item-item term.
+    ///
+    /// [`MovieCnn::movie_table`]: crate::model::MovieCnn::movie_table
+    pub fn scorer<'a>(
+        &'a self,
+        table: &'a MovieTable,
+        device: &'a burn::tensor::Device,
+    ) -> Scorer<'a> {
+        Scorer {
+            model: &self.outcome.model,
+            table,
+            encoder: &self.encoder,
+            mean_rating: self.outcome.mean_rating,
+            device,
+            neighbours: self.neighbours.as_ref(),
         }
     }
 

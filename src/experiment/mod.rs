@@ -151,14 +151,7 @@ pub fn run(
     // The test set is read here, once, for the final report; context = all training ratings.
     let context = histories(&split.train, &movies);
     let table = outcome.model.movie_table(token_tensor(encoder, &device));
-    let scorer = Scorer {
-        model: &outcome.model,
-        table: &table,
-        encoder,
-        mean_rating: outcome.mean_rating,
-        device: &device,
-        neighbours: fitted.neighbours.as_ref(),
-    };
+    let scorer = fitted.scorer(&table, &device);
     let predicted = predict_ratings(&scorer, &context, &split.test, &movies);
     let actual: Vec<f32> = split.test.iter().map(|r| r.rating).collect();
     let test = metrics(&predicted, &actual);
