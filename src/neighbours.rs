@@ -1,10 +1,11 @@
 //! The list's item-item term: for each catalog movie, the few movies whose EASE weights (Steck
-//! 2019) it raises most, fitted on the same training ratings as the CNN. Koren's "integrated
-//! model" (2008) adds such a neighbourhood term beside factors for the same reason: a low-rank
-//! user vector blurs the strong pairwise links (sequels, a director's films) that a full
-//! item-item model keeps. EASE's 1,682² weights are far too large to ship; its strongest
-//! `per_movie` weights of each movie fit in the model file, and the browser sums them over the
-//! visitor's ratings in microseconds.
+//! 2019) it raises most, fitted on the same training ratings as the CNN, their weights then
+//! learned with the rank head's softmax. Koren's "integrated model" (2008) adds such a
+//! neighbourhood term beside factors, learned jointly, for the same reason: a low-rank user
+//! vector blurs the strong pairwise links (sequels, a director's films) that a full item-item
+//! model keeps. EASE's 1,682² weights are far too large to ship; `per_movie` neighbours of each
+//! movie fit in the model file, and the browser sums them over the visitor's ratings in
+//! microseconds.
 
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +21,10 @@ pub const LIFTING_RATING: f32 = 3.0;
 /// weights the file holds, and short decimals keep the JSON header small.
 #[cfg(not(target_arch = "wasm32"))]
 const WEIGHT_STEP: f32 = 1e-4;
+/// Learned weights start from EASE's times this (chosen on the validation carve-outs of u1, u2
+/// and u3 among 1, 4, 16 and 32: docs/experiments.md); starting at 16 or 32 learned lists 2%
+/// and 9% worse, at 1 one 1% worse.
+pub const LEARNING_START: f32 = 4.0;
 
 /// How the neighbours are fitted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,6 +39,10 @@ pub struct NeighboursConfig {
     /// does.
     pub starts_at: usize,
     pub full_from: usize,
+    /// Learn the weights with the rank head's softmax (Koren's integrated model), starting
+    /// from EASE's times [`LEARNING_START`]; otherwise EASE's weights are kept as fitted.
+    #[serde(default)]
+    pub learned: bool,
 }
 
 impl NeighboursConfig {
@@ -45,6 +54,7 @@ impl NeighboursConfig {
             per_movie: 8,
             starts_at: 20,
             full_from: 40,
+            learned: true,
         }
     }
 
@@ -111,15 +121,14 @@ impl Neighbours {
     /// how far a history of n ratings is from `starts_at` to `full_from` (0 to 1); not yet times
     /// [`Neighbours::weight`].
     pub fn scores(&self, history: &[(usize, f32)], targets: &[usize]) -> Vec<f32> {
-        let (n, start) = (history.len() as f32, self.starts_at as f32);
-        let ramp = ((n - start) / (self.full_from as f32 - start)).clamp(0.0, 1.0);
+        let ramp = self.ramp(history.len());
         if ramp == 0.0 {
             // A newcomer's history (the browser's usual case): nothing to sum.
             return vec![0.0; targets.len()];
         }
         let mut catalog = vec![0f32; self.rows.len()];
         for &(movie, _) in history.iter().filter(|(_, r)| *r >= LIFTING_RATING) {
-            for &(neighbour, w) in self.rows.get(movie).map_or(&[][..], |r| r) {
+            for &(neighbour, w) in self.row(movie) {
                 catalog[neighbour as usize] += w;
             }
         }
@@ -127,6 +136,41 @@ impl Neighbours {
             .iter()
             .map(|&t| ramp * catalog.get(t).copied().unwrap_or(0.0))
             .collect()
+    }
+
+    /// How much the term counts for a history of `n` ratings: 0 up to `starts_at`, growing
+    /// linearly to 1 at `full_from`.
+    pub fn ramp(&self, n: usize) -> f32 {
+        let (n, start) = (n as f32, self.starts_at as f32);
+        ((n - start) / (self.full_from as f32 - start)).clamp(0.0, 1.0)
+    }
+
+    /// The movies that having rated `movie` lifts, with how much (empty outside the catalog).
+    pub fn row(&self, movie: usize) -> &[(u32, f32)] {
+        self.rows.get(movie).map_or(&[], Vec::as_slice)
+    }
+
+    /// The number of movies with a row: the catalog's.
+    pub fn rows_len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// The most neighbours any movie has.
+    pub fn slots(&self) -> usize {
+        self.rows.iter().map(Vec::len).max().unwrap_or(0)
+    }
+
+    /// The same neighbours with learned weights: `weights[movie · slots + k]` for the k-th
+    /// neighbour of `movie` (see [`Neighbours::slots`]), rounded as stored.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn with_weights(mut self, weights: &[f32]) -> Self {
+        let slots = self.slots();
+        for (movie, row) in self.rows.iter_mut().enumerate() {
+            for (k, (_, w)) in row.iter_mut().enumerate() {
+                *w = round(weights[movie * slots + k]);
+            }
+        }
+        self
     }
 
     /// A model file's neighbours checked against its catalog of `n_movies`: one row per movie,
@@ -232,6 +276,7 @@ mod tests {
             per_movie: 1,
             starts_at: 0,
             full_from: 1,
+            learned: false,
         };
         let n = Neighbours::from_ease(&ease, 3, &config);
         let mut kept = 0;

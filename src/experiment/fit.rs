@@ -134,9 +134,12 @@ pub fn fit(
     // Everything after training scores the weights as the model file will hold them.
     outcome.model = crate::modelfile::to_stored_precision(outcome.model);
     let newcomer_list = config.newcomer_list;
-    let mut neighbours = config.neighbours.as_ref().map(|c| {
-        let ease = Ease::fit(&rated_sets(&carve.fit, movies), movies.len(), c.lambda);
-        Neighbours::from_ease(&ease, movies.len(), c)
+    // Learned with the rank head, or EASE's as fitted.
+    let mut neighbours = outcome.neighbours.take().or_else(|| {
+        config.neighbours.as_ref().map(|c| {
+            let ease = Ease::fit(&rated_sets(&carve.fit, movies), movies.len(), c.lambda);
+            Neighbours::from_ease(&ease, movies.len(), c)
+        })
     });
     let chosen = choose_list_weights(
         &outcome,

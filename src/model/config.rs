@@ -185,6 +185,7 @@ impl ModelConfig {
                 // softplus(2) ≈ 2.1 pseudo-ratings: one rating counts a third, 20 count 90%.
                 shrinkage: Param::from_data([2.0f32], device),
             }),
+            neighbour_weights: None,
         }
     }
 }

@@ -25,11 +25,11 @@ mod config;
 mod conv;
 mod parts;
 
-use burn::module::Module;
+use burn::module::{Module, Param};
 use burn::nn::conv::Conv1d;
 use burn::nn::{Dropout, Embedding, Linear};
 use burn::tensor::activation::relu;
-use burn::tensor::{Int, Tensor};
+use burn::tensor::{IndexingUpdateOp, Int, Tensor};
 
 pub use config::ModelConfig;
 use conv::{add_bias, conv_rows, conv_same, token_windows};
@@ -50,6 +50,10 @@ pub struct MovieCnn {
     history_gate: Option<HistoryGate>,
     rank_head: Option<RankHead>,
     history_factors: Option<HistoryFactors>,
+    /// The list's item-item weights while training learns them with the rank head
+    /// (`[n_movies, slots]`, see [`crate::model::MovieCnn::neighbour_logits`]); a model file holds
+    /// them in its header's neighbours instead, so a trained model gives them up.
+    neighbour_weights: Option<Param<Tensor<2>>>,
 }
 
 /// A batch of encoded users: the pooled vector and, with the bias path, each user's bias.
@@ -284,6 +288,37 @@ impl MovieCnn {
     /// Whether the model has a rank head (and so [`MovieCnn::rank_logits`] returns logits).
     pub fn has_rank_head(&self) -> bool {
         self.rank_head.is_some()
+    }
+
+    /// Starts learning item-item weights `[n_movies, slots]` from `start`.
+    pub fn learn_neighbour_weights(mut self, start: Tensor<2>) -> Self {
+        self.neighbour_weights = Some(Param::from_tensor(start));
+        self
+    }
+
+    /// The learned item-item weights, taken out of the model.
+    pub fn take_neighbour_weights(mut self) -> (Self, Option<Tensor<2>>) {
+        let weights = self.neighbour_weights.take().map(|p| p.val());
+        (self, weights)
+    }
+
+    /// The learned item-item term of `[b, n_movies]` logits (`None` when none is learned): each
+    /// of `sources` `[P]` (a rated movie of a user) adds its weights, times `scale` `[P, slots]`,
+    /// at `positions` `[P · slots]` (`user · n_movies + neighbour`) of the flattened logits.
+    pub fn neighbour_logits(
+        &self,
+        sources: Tensor<1, Int>,
+        scale: Tensor<2>,
+        positions: Tensor<1, Int>,
+        [b, m]: [usize; 2],
+    ) -> Option<Tensor<2>> {
+        let weights = self.neighbour_weights.as_ref()?.val();
+        let lifts = weights.select(0, sources) * scale;
+        let [p, k] = lifts.dims();
+        let zeros = Tensor::<1>::zeros([b * m], &lifts.device());
+        let summed =
+            zeros.select_assign(0, positions, lifts.reshape([p * k]), IndexingUpdateOp::Add);
+        Some(summed.reshape([b, m]))
     }
 
     /// Rank-head logits `[B, n_movies]` of each user (`None` without a rank head, or when the

@@ -75,8 +75,9 @@ pub struct TrainConfig {
     /// Absent: the known users' list at every length.
     #[serde(default)]
     pub newcomer_list: Option<NewcomerList>,
-    /// The list's item-item term, fitted after training on the same ratings and written to the
-    /// model file (see [`crate::neighbours`]). Absent: none.
+    /// The list's item-item term: EASE's neighbours on the same ratings, their weights learned
+    /// with the rank head or kept as EASE's, written to the model file (see
+    /// [`crate::neighbours`]). Absent: none.
     #[serde(default)]
     pub neighbours: Option<NeighboursConfig>,
     pub seed: u64,

@@ -24,10 +24,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::average::WeightAverage;
 use crate::data::{Movies, Rating};
+use crate::ease::{Ease, rated_sets};
 use crate::encode::{Encoder, UserSequence};
 use crate::metrics::Metrics;
 use crate::metrics::metrics;
 use crate::model::{MovieCnn, UserEncoding};
+use crate::neighbours::{LEARNING_START, Neighbours};
 use crate::predict::{
     History, Scorer, histories, history_bag, predict_ratings, token_tensor, user_tensors,
 };
@@ -36,7 +38,7 @@ pub use batches::{Example, make_examples};
 use batches::{StepBatch, deal, epoch_batches, shard_batches};
 pub use config::{OptimizerConfig, TrainConfig};
 pub use list_teacher::{ListTeacher, ListTeacherConfig};
-use loss::rank_loss;
+use loss::{neighbour_inputs, rank_loss};
 pub use teacher::{Teacher, TeacherConfig};
 
 /// Per-epoch figures, written next to the model and plotted.
@@ -61,6 +63,8 @@ pub struct TrainOutcome {
     pub step_samples_per_second: f64,
     /// The training ratings' mean: the network predicts deviations from it.
     pub mean_rating: f32,
+    /// The list's item-item term, when its weights were learned with the rank head.
+    pub neighbours: Option<Neighbours>,
 }
 
 /// Receives progress; the CLI shows a bar, tests pass [`Quiet`].
@@ -104,7 +108,7 @@ impl MovieCnn {
         tokens: &Tensor<2, Int>,
         batch: &StepBatch,
         cfg: &TrainConfig,
-        list_teacher: Option<&ListTeacher>,
+        guides: ListGuides,
         device: &Device,
     ) -> (Tensor<1>, f64) {
         let mut table = self.movie_table(tokens.clone().select(0, batch.rows.clone()));
@@ -148,12 +152,23 @@ impl MovieCnn {
             return (loss, mse_value);
         }
         match self.rank_logits(&users) {
-            Some(logits) => {
+            Some(mut logits) => {
                 let (examples, weight) = (batch.examples, batch.weight.clone());
-                let soft = list_teacher.zip(cfg.list_teacher.as_ref()).map(|(t, c)| {
-                    let [_, n_movies] = logits.dims();
-                    (t.soft_targets(examples, n_movies), c.weight)
+                let term = guides.neighbours.and_then(|n| {
+                    let (sources, scale, positions) =
+                        neighbour_inputs(n, examples, logits.dims()[1], device)?;
+                    self.neighbour_logits(sources, scale, positions, logits.dims())
                 });
+                if let Some(term) = term {
+                    logits = logits + term;
+                }
+                let soft = guides
+                    .list_teacher
+                    .zip(cfg.list_teacher.as_ref())
+                    .map(|(t, c)| {
+                        let [_, n_movies] = logits.dims();
+                        (t.soft_targets(examples, n_movies), c.weight)
+                    });
                 let n = (batch.step_targets, batch.step_examples);
                 let rank = rank_loss(logits, examples, weight, n, soft, device);
                 (loss + rank * cfg.rank_weight, mse_value)
@@ -161,6 +176,14 @@ impl MovieCnn {
             None => (loss, mse_value),
         }
     }
+}
+
+/// What a step's rank loss reads beside its batch: the list teacher and the item-item term
+/// whose weights are learned, each when configured.
+#[derive(Clone, Copy)]
+struct ListGuides<'a> {
+    list_teacher: Option<&'a ListTeacher>,
+    neighbours: Option<&'a Neighbours>,
 }
 
 /// The gradient of a step's loss and the step's MSE, from its shards (see [`deal`]): side by
@@ -172,12 +195,12 @@ fn step_gradients(
     model: &MovieCnn,
     shards: &[StepBatch],
     cfg: &TrainConfig,
-    list_teacher: Option<&ListTeacher>,
+    guides: ListGuides,
     tokens: &Tensor<2, Int>,
     device: &Device,
 ) -> (GradientsParams, f64) {
     let shard_gradients = |model: &MovieCnn, batch: &StepBatch| {
-        let (loss, mse) = model.step_loss(tokens, batch, cfg, list_teacher, device);
+        let (loss, mse) = model.step_loss(tokens, batch, cfg, guides, device);
         (GradientsParams::from_grads(loss.backward(), model), mse)
     };
     if let [batch] = shards {
@@ -240,6 +263,8 @@ struct Steps {
     /// Seconds spent building the batches' tensors, over all epochs.
     building_batches: f64,
     list_teacher: Option<ListTeacher>,
+    /// The item-item term whose weights the model learns (their values are the model's).
+    neighbours: Option<Neighbours>,
 }
 
 impl Steps {
@@ -248,7 +273,7 @@ impl Steps {
         cfg: &TrainConfig,
         encoder: &Encoder,
         mean_rating: f32,
-        list_teacher: Option<ListTeacher>,
+        guides: (Option<ListTeacher>, Option<Neighbours>),
         device: Device,
     ) -> Self {
         let (optimizer, lr) = optimizer(&cfg.optimizer);
@@ -260,7 +285,8 @@ impl Steps {
             mean_rating,
             device,
             building_batches: 0.0,
-            list_teacher,
+            list_teacher: guides.0,
+            neighbours: guides.1,
         }
     }
 
@@ -284,9 +310,12 @@ impl Steps {
             let mean = self.mean_rating;
             let step = shard_batches(&shards, n_movies, mean, whole, taught, &self.device);
             self.building_batches += prepared.elapsed().as_secs_f64();
-            let teacher = self.list_teacher.as_ref();
+            let guides = ListGuides {
+                list_teacher: self.list_teacher.as_ref(),
+                neighbours: self.neighbours.as_ref(),
+            };
             let (tokens, device) = (&self.tokens, &self.device);
-            let (grads, mse) = step_gradients(&model, &step, cfg, teacher, tokens, device);
+            let (grads, mse) = step_gradients(&model, &step, cfg, guides, tokens, device);
             model = self.optimizer.step(self.lr, model, grads);
             if cfg.weight_average > 0.0 {
                 self.average.update(model.valid());
@@ -339,7 +368,12 @@ pub fn train(
         .list_teacher
         .as_ref()
         .map(|c| ListTeacher::fit(fit_ratings, movies, c));
-    let mut steps = Steps::new(cfg, encoder, mean_rating, list_teacher, ad);
+    let neighbours = learned_neighbours(fit_ratings, movies, cfg, &model);
+    if let Some(n) = &neighbours {
+        model = model.learn_neighbour_weights(start_weights(n, &ad));
+    }
+    let guides = (list_teacher, neighbours);
+    let mut steps = Steps::new(cfg, encoder, mean_rating, guides, ad);
     let mut log = Vec::new();
     let mut best: Option<(f64, usize, MovieCnn, Metrics)> = None;
     let (mut samples, mut busy, mut building_examples) = (0usize, 0.0f64, 0.0f64);
@@ -374,6 +408,11 @@ pub fn train(
         steps.lr *= cfg.lr_decay;
     }
     let (_, best_epoch, model, validation) = best.expect("at least one epoch");
+    let (model, learned) = model.take_neighbour_weights();
+    let neighbours = steps.neighbours.zip(learned).map(|(n, w)| {
+        let w = w.try_into_vec_as::<f32>().expect("f32 weights");
+        n.with_weights(&w)
+    });
     TrainOutcome {
         model,
         log,
@@ -383,7 +422,35 @@ pub fn train(
         step_samples_per_second: samples as f64
             / (busy - building_examples - steps.building_batches).max(1e-9),
         mean_rating,
+        neighbours,
     }
+}
+
+/// The item-item term's neighbours when the config learns their weights with a rank head:
+/// EASE's on `fit_ratings`, as when they are not learned.
+fn learned_neighbours(
+    fit_ratings: &[Rating],
+    movies: &Movies,
+    cfg: &TrainConfig,
+    model: &MovieCnn,
+) -> Option<Neighbours> {
+    let c = cfg.neighbours.as_ref().filter(|c| c.learned)?;
+    model.has_rank_head().then(|| {
+        let ease = Ease::fit(&rated_sets(fit_ratings, movies), movies.len(), c.lambda);
+        Neighbours::from_ease(&ease, movies.len(), c)
+    })
+}
+
+/// `[n_movies, slots]`: EASE's weights times [`LEARNING_START`], 0 in a row's empty slots.
+fn start_weights(neighbours: &Neighbours, device: &Device) -> Tensor<2> {
+    let (n, slots) = (neighbours.rows_len(), neighbours.slots().max(1));
+    let mut start = vec![0f32; n * slots];
+    for movie in 0..n {
+        for (k, &(_, w)) in neighbours.row(movie).iter().enumerate() {
+            start[movie * slots + k] = w * LEARNING_START;
+        }
+    }
+    Tensor::from_data(burn::tensor::TensorData::new(start, [n, slots]), device)
 }
 
 #[cfg(test)]

@@ -45,6 +45,23 @@ fn examples() -> Vec<Example> {
         .collect()
 }
 
+/// The item-item term fitted on the examples' histories, full from 3 ratings.
+fn neighbours(examples: &[Example], n_movies: usize) -> Neighbours {
+    let sets: Vec<Vec<usize>> = examples
+        .iter()
+        .map(|e| e.full_context.iter().map(|&(m, _)| m).collect())
+        .collect();
+    let ease = crate::ease::Ease::fit(&sets, n_movies, 1.0);
+    let config = crate::neighbours::NeighboursConfig {
+        lambda: 1.0,
+        per_movie: 2,
+        starts_at: 0,
+        full_from: 3,
+        learned: true,
+    };
+    Neighbours::from_ease(&ease, n_movies, &config)
+}
+
 /// The list teacher fitted on the examples' histories.
 fn list_teacher(examples: &[Example], n_movies: usize) -> ListTeacher {
     let ratings: Vec<Rating> = (0u32..)
@@ -83,10 +100,14 @@ fn shards_gradients_sum_to_the_whole_batchs() {
         n_movies,
         ..cfg.model
     };
-    let model = cfg.model.init(&device);
+    let examples = examples();
+    let neighbours = neighbours(&examples, n_movies);
+    let model = cfg
+        .model
+        .init(&device)
+        .learn_neighbour_weights(start_weights(&neighbours, &device));
     let tokens: Vec<i64> = (0..n_movies as i64 * 3).map(|k| (k * 7) % 20).collect();
     let tokens: Tensor<2, Int> = Tensor::from_data(TensorData::new(tokens, [n_movies, 3]), &device);
-    let examples = examples();
     let mut batch: Vec<&Example> = examples.iter().collect();
     batch.sort_by_key(|e| e.context.len());
     let teacher = list_teacher(&examples, n_movies);
@@ -95,7 +116,11 @@ fn shards_gradients_sum_to_the_whole_batchs() {
         let dealt = deal(&batch, shards);
         assert_eq!(dealt.iter().map(Vec::len).sum::<usize>(), batch.len());
         let steps = shard_batches(&dealt, n_movies, 3.5, true, 1.0, &device);
-        let (grads, mse) = step_gradients(&model, &steps, &cfg, Some(&teacher), &tokens, &device);
+        let guides = ListGuides {
+            list_teacher: Some(&teacher),
+            neighbours: Some(&neighbours),
+        };
+        let (grads, mse) = step_gradients(&model, &steps, &cfg, guides, &tokens, &device);
         let stepped = SgdConfig::new().init().step(1.0, model.clone(), grads);
         let moved: Vec<f32> = (weights(&model).iter().zip(weights(&stepped)))
             .map(|(before, after)| before - after)
