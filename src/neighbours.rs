@@ -46,12 +46,13 @@ pub struct NeighboursConfig {
 }
 
 impl NeighboursConfig {
-    /// The setting chosen on the validation carve-outs of u1 and u2 (docs/experiments.md,
-    /// "A sparse item-item term in the list").
+    /// The setting chosen on the validation carve-outs of u1 and u2, and with learned weights
+    /// of u1, u2 and u3 (docs/experiments.md, "A sparse item-item term in the list" and
+    /// "Item-item weights learned with the rank head").
     pub fn tuned() -> Self {
         Self {
             lambda: 400.0,
-            per_movie: 8,
+            per_movie: 16,
             starts_at: 20,
             full_from: 40,
             learned: true,
