@@ -52,10 +52,10 @@ impl NeighboursConfig {
     pub fn tuned() -> Self {
         Self {
             lambda: 400.0,
-            per_movie: 16,
+            per_movie: 8,
             starts_at: 20,
             full_from: 40,
-            learned: true,
+            learned: false,
         }
     }
 

@@ -104,7 +104,7 @@ pub fn cnn_scores(scorer: &Scorer, cases: &[Case]) -> Vec<CatalogScores> {
 pub const RATING_WEIGHTS: [f32; 7] = [0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0];
 
 /// The weights of the item-item term tried on validation, when the scores carry one.
-pub const NEIGHBOUR_WEIGHTS: [f32; 8] = [0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0];
+pub const NEIGHBOUR_WEIGHTS: [f32; 7] = [0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0];
 
 /// The list weights (rating weight, and the item-item term's weight when the scores carry one)
 /// with the best NDCG@10 on `cases` (validation cases: choose on them only) and that NDCG, or
