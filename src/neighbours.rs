@@ -210,6 +210,26 @@ impl Neighbours {
     }
 }
 
+#[cfg(test)]
+impl Neighbours {
+    /// The unit tests' term: EASE (λ 1) on `sets`, 2 neighbours per movie, learned, the ramp
+    /// from `starts_at` to `full_from`.
+    pub(crate) fn small(sets: &[Vec<usize>], n_movies: usize, ramp: (usize, usize)) -> Self {
+        let config = NeighboursConfig {
+            lambda: 1.0,
+            per_movie: 2,
+            starts_at: ramp.0,
+            full_from: ramp.1,
+            learned: true,
+        };
+        Self::from_ease(
+            &crate::ease::Ease::fit(sets, n_movies, 1.0),
+            n_movies,
+            &config,
+        )
+    }
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 fn round(w: f32) -> f32 {
     (w / WEIGHT_STEP).round() * WEIGHT_STEP

@@ -109,15 +109,7 @@ mod tests {
         let device = crate::device();
         let n_movies = 5;
         let users = vec![vec![0, 1, 2], vec![0, 1], vec![1, 2, 3], vec![0, 3, 4]];
-        let ease = crate::ease::Ease::fit(&users, n_movies, 0.5);
-        let config = crate::neighbours::NeighboursConfig {
-            lambda: 0.5,
-            per_movie: 2,
-            starts_at: 1,
-            full_from: 3,
-            learned: true,
-        };
-        let neighbours = Neighbours::from_ease(&ease, n_movies, &config);
+        let neighbours = Neighbours::small(&users, n_movies, (1, 3));
         assert!(neighbours.slots() == 2 && neighbours.row(0).len() == 2);
         let model = crate::model::ModelConfig {
             n_movies,

@@ -51,15 +51,7 @@ fn neighbours(examples: &[Example], n_movies: usize) -> Neighbours {
         .iter()
         .map(|e| e.full_context.iter().map(|&(m, _)| m).collect())
         .collect();
-    let ease = crate::ease::Ease::fit(&sets, n_movies, 1.0);
-    let config = crate::neighbours::NeighboursConfig {
-        lambda: 1.0,
-        per_movie: 2,
-        starts_at: 0,
-        full_from: 3,
-        learned: true,
-    };
-    Neighbours::from_ease(&ease, n_movies, &config)
+    Neighbours::small(&sets, n_movies, (0, 3))
 }
 
 /// The list teacher fitted on the examples' histories.
