@@ -153,6 +153,15 @@ pub fn fit(
     if let (Some(n), Some((list, _))) = (&mut neighbours, chosen) {
         n.weight = list.neighbour_weight;
     }
+    // EASE's fixed weights are refitted on all the training ratings once ν is chosen, as the
+    // EASE baseline is once its λ is (`ranking::fit_ease`); learned ones are the model's.
+    let fixed = config.neighbours.as_ref().filter(|c| !c.learned);
+    if let (Some(c), Some(n)) = (fixed, &mut neighbours) {
+        let ease = Ease::fit(&rated_sets(train_ratings, movies), movies.len(), c.lambda);
+        let weight = n.weight;
+        *n = Neighbours::from_ease(&ease, movies.len(), c);
+        n.weight = weight;
+    }
     Ok(Fitted {
         carve,
         encoder,
