@@ -4,11 +4,12 @@
 
 mod batches;
 mod config;
+mod judge;
+mod learned_term;
 mod list_teacher;
 mod loss;
 mod teacher;
 
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 use burn::module::Module;
@@ -24,21 +25,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::average::WeightAverage;
 use crate::data::{Movies, Rating};
-use crate::ease::{Ease, rated_sets};
 use crate::encode::{Encoder, UserSequence};
 use crate::metrics::Metrics;
-use crate::metrics::metrics;
 use crate::model::{MovieCnn, UserEncoding};
-use crate::neighbours::{LEARNING_START, Neighbours};
-use crate::predict::{
-    History, Scorer, histories, history_bag, predict_ratings, token_tensor, user_tensors,
-};
+use crate::neighbours::Neighbours;
+use crate::predict::{History, histories, history_bag, token_tensor, user_tensors};
 
 pub use batches::{Example, make_examples};
 use batches::{StepBatch, deal, epoch_batches, shard_batches};
 pub use config::{OptimizerConfig, TrainConfig};
+use judge::Validation;
+use learned_term::neighbour_inputs;
 pub use list_teacher::{ListTeacher, ListTeacherConfig};
-use loss::{neighbour_inputs, rank_loss};
+use loss::rank_loss;
 pub use teacher::{Teacher, TeacherConfig};
 
 /// Per-epoch figures, written next to the model and plotted.
@@ -222,35 +221,6 @@ fn step_gradients(
     (sum.grads(), mse)
 }
 
-/// What an epoch's weights are judged on: the validation ratings, each user's history being
-/// their `fit_ratings`, scored through the inference path the browser uses.
-struct Validation<'a> {
-    ratings: &'a [Rating],
-    by_user: &'a BTreeMap<u32, History>,
-    movies: &'a Movies,
-    encoder: &'a Encoder,
-    tokens: Tensor<2, Int>,
-    mean_rating: f32,
-    device: &'a Device,
-}
-
-impl Validation<'_> {
-    fn metrics(&self, model: &MovieCnn) -> Metrics {
-        let table = model.movie_table(self.tokens.clone());
-        let scorer = Scorer {
-            model,
-            table: &table,
-            encoder: self.encoder,
-            mean_rating: self.mean_rating,
-            device: self.device,
-            neighbours: None, // ratings only
-        };
-        let predicted = predict_ratings(&scorer, self.by_user, self.ratings, self.movies);
-        let actual: Vec<f32> = self.ratings.iter().map(|r| r.rating).collect();
-        metrics(&predicted, &actual)
-    }
-}
-
 /// The optimiser side of training: one epoch of steps at a time.
 struct Steps {
     optimizer: ModuleOptimizer,
@@ -348,7 +318,7 @@ pub fn train(
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     device.seed(cfg.seed);
     let ad = device.clone().autodiff();
-    let mut model = cfg.model.sized_for(encoder).init(&ad);
+    let model = cfg.model.sized_for(encoder).init(&ad);
     let mean_rating = crate::baselines::global_mean(fit_ratings);
     let by_user = histories(fit_ratings, movies);
     let teacher = cfg
@@ -368,12 +338,8 @@ pub fn train(
         .list_teacher
         .as_ref()
         .map(|c| ListTeacher::fit(fit_ratings, movies, c));
-    let neighbours = learned_neighbours(fit_ratings, movies, cfg, &model);
-    if let Some(n) = &neighbours {
-        model = model.learn_neighbour_weights(start_weights(n, &ad));
-    }
-    let guides = (list_teacher, neighbours);
-    let mut steps = Steps::new(cfg, encoder, mean_rating, guides, ad);
+    let (mut model, neighbours) = learned_term::start(model, fit_ratings, movies, cfg, &ad);
+    let mut steps = Steps::new(cfg, encoder, mean_rating, (list_teacher, neighbours), ad);
     let mut log = Vec::new();
     let mut best: Option<(f64, usize, MovieCnn, Metrics)> = None;
     let (mut samples, mut busy, mut building_examples) = (0usize, 0.0f64, 0.0f64);
@@ -388,7 +354,6 @@ pub fn train(
         model = stepped;
         samples += n;
         busy += started.elapsed().as_secs_f64();
-
         let judged = steps.judged(&model);
         let m = judge.metrics(&judged);
         let entry = EpochLog {
@@ -408,11 +373,7 @@ pub fn train(
         steps.lr *= cfg.lr_decay;
     }
     let (_, best_epoch, model, validation) = best.expect("at least one epoch");
-    let (model, learned) = model.take_neighbour_weights();
-    let neighbours = steps.neighbours.zip(learned).map(|(n, w)| {
-        let w = w.try_into_vec_as::<f32>().expect("f32 weights");
-        n.with_weights(&w)
-    });
+    let (model, neighbours) = learned_term::finish(model, steps.neighbours);
     TrainOutcome {
         model,
         log,
@@ -424,33 +385,6 @@ pub fn train(
         mean_rating,
         neighbours,
     }
-}
-
-/// The item-item term's neighbours when the config learns their weights with a rank head:
-/// EASE's on `fit_ratings`, as when they are not learned.
-fn learned_neighbours(
-    fit_ratings: &[Rating],
-    movies: &Movies,
-    cfg: &TrainConfig,
-    model: &MovieCnn,
-) -> Option<Neighbours> {
-    let c = cfg.neighbours.as_ref().filter(|c| c.learned)?;
-    model.has_rank_head().then(|| {
-        let ease = Ease::fit(&rated_sets(fit_ratings, movies), movies.len(), c.lambda);
-        Neighbours::from_ease(&ease, movies.len(), c)
-    })
-}
-
-/// `[n_movies, slots]`: EASE's weights times [`LEARNING_START`], 0 in a row's empty slots.
-fn start_weights(neighbours: &Neighbours, device: &Device) -> Tensor<2> {
-    let (n, slots) = (neighbours.rows_len(), neighbours.slots().max(1));
-    let mut start = vec![0f32; n * slots];
-    for movie in 0..n {
-        for (k, &(_, w)) in neighbours.row(movie).iter().enumerate() {
-            start[movie * slots + k] = w * LEARNING_START;
-        }
-    }
-    Tensor::from_data(burn::tensor::TensorData::new(start, [n, slots]), device)
 }
 
 #[cfg(test)]

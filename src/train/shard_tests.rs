@@ -97,7 +97,7 @@ fn shards_gradients_sum_to_the_whole_batchs() {
     let model = cfg
         .model
         .init(&device)
-        .learn_neighbour_weights(start_weights(&neighbours, &device));
+        .learn_neighbour_weights(super::learned_term::start_weights(&neighbours, &device));
     let tokens: Vec<i64> = (0..n_movies as i64 * 3).map(|k| (k * 7) % 20).collect();
     let tokens: Tensor<2, Int> = Tensor::from_data(TensorData::new(tokens, [n_movies, 3]), &device);
     let mut batch: Vec<&Example> = examples.iter().collect();
