@@ -126,7 +126,8 @@ impl TrainConfig {
     /// newcomer's first few ratings and a quarter of the rest to a few random ones; a Bayesian
     /// matrix factorisation teacher rating 32 unrated movies per example at weight 1, and EASE
     /// teaching the rank head its lists of histories of 20 ratings or more; a newcomer list
-    /// that fades out at 20 ratings; at most 13 epochs (the best is usually the 10th to the
+    /// that fades out at 20 ratings; an item-item term of 16 EASE neighbours per movie whose
+    /// weights are learned with the rank head, counted from the first rating; at most 13 epochs (the best is usually the 10th to the
     /// 13th), within `cv`'s 10-minute budget.
     pub fn default_preset() -> Self {
         Self {
