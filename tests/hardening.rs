@@ -377,6 +377,7 @@ fn every_config_field_out_of_bounds_names_itself() {
             "neighbours.full_from",
             with(|c| {
                 c.neighbours = Some(NeighboursConfig {
+                    starts_at: 20,
                     full_from: 20, // not above starts_at
                     ..NeighboursConfig::tuned()
                 })
