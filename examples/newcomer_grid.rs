@@ -1,7 +1,8 @@
 //! Chooses the newcomer list (`newcomer_list` in the training config) on validation users: for
 //! each protocol seed, trains as `eval-new-users --validation --seed SEED` does (the reported
 //! users dropped, a fifth of the rest held out), then prints the held-out users' NDCG@10 at
-//! each k for every setting of the grid, beside the most-rated list and EASE folded in, and
+//! each k for every setting of the grid (fade, rating weight, popularity weight and the
+//! item-item term's newcomer weight), beside the most-rated list and EASE folded in, and
 //! (last column) the known users' NDCG@10 on the training carve-out with that list, since a
 //! list that fades out late also reaches known users with few ratings.
 //!
@@ -20,6 +21,8 @@ use movierec::train::{Quiet, TrainConfig};
 const FADES: [usize; 3] = [20, 40, 80];
 const RATING_WEIGHTS: [f32; 4] = [1.0, 2.0, 3.0, 4.0];
 const POPULARITY_WEIGHTS: [f32; 4] = [0.0, 1.0, 2.0, 3.0];
+/// The item-item term's newcomer weight; `None` keeps the known users' weight.
+const NEIGHBOUR_WEIGHTS: [Option<f32>; 4] = [None, Some(4.0), Some(6.0), Some(8.0)];
 
 /// NDCG@10 at each k of [`REVEALED`] for one list, then its known users' carve-out NDCG@10.
 type Row = Vec<f64>;
@@ -60,7 +63,7 @@ fn print_row(name: &str, row: &Row) {
     let cells: Vec<String> = row.iter().map(|x| format!("{x:.4}")).collect();
     let newcomers = &row[..REVEALED.len()];
     let mean = newcomers.iter().sum::<f64>() / newcomers.len() as f64;
-    println!("{name:<28} {}  {mean:.4}", cells.join(" "));
+    println!("{name:<36} {}  {mean:.4}", cells.join(" "));
 }
 
 /// One protocol seed: the baselines' rows, the known users' list, then every grid setting.
@@ -96,18 +99,24 @@ fn draw(
     for fade_ratings in FADES {
         for rating_weight in RATING_WEIGHTS {
             for popularity_weight in POPULARITY_WEIGHTS {
-                let newcomer = NewcomerList {
-                    fade_ratings,
-                    rating_weight,
-                    popularity_weight,
-                };
-                let name = format!("fade {fade_ratings} w {rating_weight} g {popularity_weight}");
-                let weights = ListWeights {
-                    rating_weight: Some(known),
-                    newcomer: Some(newcomer),
-                    ..fitted.list_weights()
-                };
-                lists.push((name, weights));
+                for neighbour_weight in NEIGHBOUR_WEIGHTS {
+                    let newcomer = NewcomerList {
+                        fade_ratings,
+                        rating_weight,
+                        popularity_weight,
+                        neighbour_weight,
+                    };
+                    let nu = neighbour_weight.map_or("known".into(), |w| w.to_string());
+                    let name = format!(
+                        "fade {fade_ratings} w {rating_weight} g {popularity_weight} nu {nu}"
+                    );
+                    let weights = ListWeights {
+                        rating_weight: Some(known),
+                        newcomer: Some(newcomer),
+                        ..fitted.list_weights()
+                    };
+                    lists.push((name, weights));
+                }
             }
         }
     }

@@ -10,7 +10,9 @@ use crate::predict::CatalogScores;
 /// The list of a visitor who has rated fewer than `fade_ratings` movies: their first ratings say
 /// little, and what newcomers go on to rate is mostly popular films, so the list leans on
 /// popularity and the predicted rating at first and hands over to the known users' weights
-/// linearly, reaching them at `fade_ratings`.
+/// linearly, reaching them at `fade_ratings`. Its item-item term may weigh more than a known
+/// user's: a few liked films are all a newcomer has told us, and they should lift their kind
+/// above the popular films.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct NewcomerList {
     /// The history length from which the known users' list applies unchanged.
@@ -19,6 +21,10 @@ pub struct NewcomerList {
     pub rating_weight: f32,
     /// The weight of ln(1 + the movie's training ratings) for an empty history (fading to 0).
     pub popularity_weight: f32,
+    /// The item-item term's weight for an empty history (fading to the known users' weight);
+    /// `None`: the known users' weight at every length. Absent in older model files.
+    #[serde(default)]
+    pub neighbour_weight: Option<f32>,
 }
 
 impl NewcomerList {
@@ -33,7 +39,11 @@ impl NewcomerList {
         )?;
         let weight = |field, w: f32| real(field, f64::from(w), -100.0, 100.0, false);
         weight("newcomer_list.rating_weight", self.rating_weight)?;
-        weight("newcomer_list.popularity_weight", self.popularity_weight)
+        weight("newcomer_list.popularity_weight", self.popularity_weight)?;
+        match self.neighbour_weight {
+            Some(w) => weight("newcomer_list.neighbour_weight", w),
+            None => Ok(()),
+        }
     }
 
     /// How much of the newcomer list a history of `n` ratings gets: 1 at none, 0 from
@@ -73,11 +83,14 @@ impl ListWeights {
                     fade_ratings: 1,
                     rating_weight: known,
                     popularity_weight: 0.0,
+                    neighbour_weight: None,
                 },
             ),
         };
         let w = known + share * (newcomer.rating_weight - known);
         let g = share * newcomer.popularity_weight;
+        let known_nu = self.neighbour_weight;
+        let nu = known_nu + share * (newcomer.neighbour_weight.unwrap_or(known_nu) - known_nu);
         let mut list: Vec<f32> = rank
             .iter()
             .zip(&scores.ratings)
@@ -86,7 +99,7 @@ impl ListWeights {
             .collect();
         if let Some(neighbours) = &scores.neighbours {
             for (s, n) in list.iter_mut().zip(neighbours) {
-                *s += self.neighbour_weight * n;
+                *s += nu * n;
             }
         }
         list
@@ -111,6 +124,7 @@ mod tests {
             fade_ratings: 10,
             rating_weight: 2.0,
             popularity_weight: 1.0,
+            neighbour_weight: None,
         };
         let weights = ListWeights {
             rating_weight: Some(1.0),
@@ -138,5 +152,38 @@ mod tests {
         // Without a rating weight (no rank head in use) the list is the predicted rating.
         let rating_only = ListWeights::default();
         assert_eq!(rating_only.scores(&scored(), 0, &popularity), [4.0, 3.0]);
+    }
+
+    #[test]
+    fn the_newcomer_term_weight_fades_into_the_known_users_weight() {
+        let scores = CatalogScores {
+            neighbours: Some(vec![1.0, 0.0]),
+            ..scored()
+        };
+        let newcomer = NewcomerList {
+            fade_ratings: 10,
+            rating_weight: 1.0,
+            popularity_weight: 0.0,
+            neighbour_weight: Some(6.0),
+        };
+        let weights = ListWeights {
+            rating_weight: Some(1.0),
+            newcomer: Some(newcomer),
+            neighbour_weight: 2.0,
+        };
+        let popularity = [0, 0];
+        // logit + rating, plus ν × term: ν 6 for an empty history, 4 halfway, 2 from 10 on.
+        assert_eq!(weights.scores(&scores, 0, &popularity), [9.0, 3.5]);
+        assert_eq!(weights.scores(&scores, 5, &popularity), [7.0, 3.5]);
+        assert_eq!(weights.scores(&scores, 10, &popularity), [5.0, 3.5]);
+        // Without its own weight the newcomer list keeps the known users' ν at every length.
+        let known_nu = ListWeights {
+            newcomer: Some(NewcomerList {
+                neighbour_weight: None,
+                ..newcomer
+            }),
+            ..weights
+        };
+        assert_eq!(known_nu.scores(&scores, 0, &popularity), [5.0, 3.5]);
     }
 }

@@ -352,6 +352,18 @@ fn every_config_field_out_of_bounds_names_itself() {
                     fade_ratings: 0,
                     rating_weight: 2.0,
                     popularity_weight: 1.0,
+                    neighbour_weight: None,
+                })
+            }),
+        ),
+        (
+            "newcomer_list.neighbour_weight",
+            with(|c| {
+                c.newcomer_list = Some(NewcomerList {
+                    fade_ratings: 20,
+                    rating_weight: 2.0,
+                    popularity_weight: 1.0,
+                    neighbour_weight: Some(f32::NAN),
                 })
             }),
         ),
