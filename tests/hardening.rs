@@ -6,7 +6,6 @@ mod common;
 
 use burn::module::Module;
 use movierec::baselines::MfConfig;
-use movierec::list::NewcomerList;
 use movierec::model::ModelConfig;
 use movierec::modelfile::{self, ModelFileError};
 use movierec::neighbours::NeighboursConfig;
@@ -109,6 +108,7 @@ fn a_newcomer_list_out_of_bounds_is_refused() {
         ("fade_ratings", json!(0)),
         ("rating_weight", json!(1e9)),
         ("popularity_weight", json!(-1e9)),
+        ("neighbour_weight", json!(1e9)),
     ] {
         let e = load_error(&with(field, value.clone()));
         assert!(
@@ -347,25 +347,11 @@ fn every_config_field_out_of_bounds_names_itself() {
         ),
         (
             "newcomer_list.fade_ratings",
-            with(|c| {
-                c.newcomer_list = Some(NewcomerList {
-                    fade_ratings: 0,
-                    rating_weight: 2.0,
-                    popularity_weight: 1.0,
-                    neighbour_weight: None,
-                })
-            }),
+            with(|c| c.newcomer_list.as_mut().unwrap().fade_ratings = 0),
         ),
         (
             "newcomer_list.neighbour_weight",
-            with(|c| {
-                c.newcomer_list = Some(NewcomerList {
-                    fade_ratings: 20,
-                    rating_weight: 2.0,
-                    popularity_weight: 1.0,
-                    neighbour_weight: Some(f32::NAN),
-                })
-            }),
+            with(|c| c.newcomer_list.as_mut().unwrap().neighbour_weight = Some(f32::NAN)),
         ),
         (
             "neighbours.per_movie",
