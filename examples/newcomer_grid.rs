@@ -66,6 +66,24 @@ fn print_row(name: &str, row: &Row) {
     println!("{name:<36} {}  {mean:.4}", cells.join(" "));
 }
 
+/// Every newcomer list of the grid.
+fn grid() -> impl Iterator<Item = NewcomerList> {
+    FADES.into_iter().flat_map(|fade_ratings| {
+        RATING_WEIGHTS.into_iter().flat_map(move |rating_weight| {
+            POPULARITY_WEIGHTS
+                .into_iter()
+                .flat_map(move |popularity_weight| {
+                    NEIGHBOUR_WEIGHTS.map(|neighbour_weight| NewcomerList {
+                        fade_ratings,
+                        rating_weight,
+                        popularity_weight,
+                        neighbour_weight,
+                    })
+                })
+        })
+    })
+}
+
 /// One protocol seed: the baselines' rows, the known users' list, then every grid setting.
 fn draw(
     data: &DataDir,
@@ -96,29 +114,20 @@ fn draw(
             ..fitted.list_weights()
         },
     )];
-    for fade_ratings in FADES {
-        for rating_weight in RATING_WEIGHTS {
-            for popularity_weight in POPULARITY_WEIGHTS {
-                for neighbour_weight in NEIGHBOUR_WEIGHTS {
-                    let newcomer = NewcomerList {
-                        fade_ratings,
-                        rating_weight,
-                        popularity_weight,
-                        neighbour_weight,
-                    };
-                    let nu = neighbour_weight.map_or("known".into(), |w| w.to_string());
-                    let name = format!(
-                        "fade {fade_ratings} w {rating_weight} g {popularity_weight} nu {nu}"
-                    );
-                    let weights = ListWeights {
-                        rating_weight: Some(known),
-                        newcomer: Some(newcomer),
-                        ..fitted.list_weights()
-                    };
-                    lists.push((name, weights));
-                }
-            }
-        }
+    for newcomer in grid() {
+        let nu = newcomer
+            .neighbour_weight
+            .map_or("known".into(), |w| w.to_string());
+        let name = format!(
+            "fade {} w {} g {} nu {nu}",
+            newcomer.fade_ratings, newcomer.rating_weight, newcomer.popularity_weight
+        );
+        let weights = ListWeights {
+            rating_weight: Some(known),
+            newcomer: Some(newcomer),
+            ..fitted.list_weights()
+        };
+        lists.push((name, weights));
     }
     let mut rows: Vec<(String, Row)> = vec![
         ("most rated".into(), Row::new()),

@@ -75,22 +75,18 @@ impl ListWeights {
         let (Some(rank), Some(known)) = (&scores.rank, self.rating_weight) else {
             return scores.ratings.clone();
         };
-        let (share, newcomer) = match self.newcomer {
-            Some(n) => (n.share(history_len), n),
-            None => (
-                0.0,
-                NewcomerList {
-                    fade_ratings: 1,
-                    rating_weight: known,
-                    popularity_weight: 0.0,
-                    neighbour_weight: None,
-                },
-            ),
+        let newcomer = self.newcomer;
+        let share = newcomer.map_or(0.0, |n| n.share(history_len));
+        // Each weight moves linearly from its newcomer value (share 1) to the known users' (0).
+        let fade = |known_users: f32, newcomers: Option<f32>| {
+            known_users + share * (newcomers.unwrap_or(known_users) - known_users)
         };
-        let w = known + share * (newcomer.rating_weight - known);
-        let g = share * newcomer.popularity_weight;
-        let known_nu = self.neighbour_weight;
-        let nu = known_nu + share * (newcomer.neighbour_weight.unwrap_or(known_nu) - known_nu);
+        let w = fade(known, newcomer.map(|n| n.rating_weight));
+        let g = fade(0.0, newcomer.map(|n| n.popularity_weight));
+        let nu = fade(
+            self.neighbour_weight,
+            newcomer.and_then(|n| n.neighbour_weight),
+        );
         let mut list: Vec<f32> = rank
             .iter()
             .zip(&scores.ratings)
