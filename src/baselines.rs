@@ -97,6 +97,7 @@ impl Predictor for BiasModel {
 
 /// The widths and SGD settings of [`BiasedMf`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MfConfig {
     pub factors: usize,
     pub epochs: usize,

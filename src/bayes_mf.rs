@@ -22,6 +22,7 @@ use crate::data::Rating;
 
 /// The sampler's size.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BayesMfConfig {
     pub factors: usize,
     /// Draws in all, the first `burn_in` of them not averaged.

@@ -15,10 +15,20 @@ pub struct ConfigError {
     pub expected: String,
 }
 
+/// At most 80 characters of `text`, and how long it was when cut: an error message quotes its
+/// input, and a 5-million-entry list must not become a 15 MB error line.
+pub fn capped(text: &str) -> String {
+    const MAX: usize = 80;
+    match text.char_indices().nth(MAX) {
+        None => text.to_string(),
+        Some((cut, _)) => format!("{}… ({} bytes in all)", &text[..cut], text.len()),
+    }
+}
+
 fn error(field: &str, value: impl std::fmt::Display, expected: impl Into<String>) -> ConfigError {
     ConfigError {
         field: field.into(),
-        value: value.to_string(),
+        value: capped(&value.to_string()),
         expected: expected.into(),
     }
 }
@@ -63,7 +73,48 @@ pub const MAX_USER_LAYERS: usize = 8;
 pub const MAX_HISTORY: usize = 4096;
 pub const MAX_MOVIE_TOKENS: usize = 512;
 
+/// What a loaded model may need for one forward pass of the browser's or the evaluator's
+/// batches: far above any sensible model (the demo's needs ~30 MB), and inside wasm32's 4 GiB.
+pub const MAX_INFERENCE_BYTES: u64 = 2 << 30;
+/// What training may need for its weights, their gradients and optimiser state, and one step's
+/// activations: two thirds of a 24 GB machine.
+pub const MAX_TRAINING_BYTES: u64 = 16 << 30;
+
+/// Refuses an estimated memory need above `budget`, naming both.
+pub(crate) fn memory(field: &str, what: &str, needed: u64, budget: u64) -> Result<(), ConfigError> {
+    if needed <= budget {
+        return Ok(());
+    }
+    let gib = |b: u64| b as f64 / f64::from(1u32 << 30);
+    Err(error(
+        field,
+        format!("a model whose {what} need about {:.1} GiB", gib(needed)),
+        format!(
+            "at most {:.0} GiB: smaller widths, kernel, history or batch",
+            gib(budget)
+        ),
+    ))
+}
+
 impl ModelConfig {
+    /// Inference on `movies` catalog movies (the whole catalog's table is computed at once) and
+    /// the scorer's batches of 64 users × 512 targets, within [`MAX_INFERENCE_BYTES`].
+    pub fn check_inference_memory(
+        &self,
+        movie_tokens: usize,
+        movies: usize,
+        history: usize,
+    ) -> Result<(), ConfigError> {
+        let weights = self.param_count().saturating_mul(4);
+        let activations = self.activation_bytes(movie_tokens, movies, 64, history, 512);
+        memory(
+            "model",
+            "weights and activations",
+            weights.saturating_add(activations),
+            MAX_INFERENCE_BYTES,
+        )
+    }
+
     /// The widths and switches; the sizes taken from the encoder are checked by
     /// [`ModelConfig::check_sizes`] once they are filled in.
     pub fn check(&self) -> Result<(), ConfigError> {
@@ -160,6 +211,26 @@ impl crate::train::TeacherConfig {
 
 #[cfg(not(target_arch = "wasm32"))]
 impl crate::train::TrainConfig {
+    /// Weights, gradients, two optimiser moments and a weight average (5 × 4 bytes a
+    /// parameter), and one step's activations three times over (kept for the backward pass,
+    /// and their gradients), within [`MAX_TRAINING_BYTES`]. The catalog is not known yet: a
+    /// step's movie rows are bounded by its histories and targets.
+    fn check_training_memory(&self) -> Result<(), ConfigError> {
+        let (history, tokens) = (self.encoder.history_len, self.encoder.movie_tokens);
+        let targets = self.targets_per_example + self.teacher.as_ref().map_or(0, |t| t.targets);
+        let rows = self.batch_size.saturating_mul(history + targets);
+        let activations =
+            self.model
+                .activation_bytes(tokens, rows, self.batch_size, history, targets);
+        let state = self.model.param_count().saturating_mul(20);
+        memory(
+            "model",
+            "weights, optimiser state and one batch's activations",
+            state.saturating_add(activations.saturating_mul(3)),
+            MAX_TRAINING_BYTES,
+        )
+    }
+
     /// Every field, the model's and the encoder's included: configs come from files and from
     /// library callers, and a bad value must fail before the first epoch, not in it.
     pub fn check(&self) -> Result<(), ConfigError> {
@@ -206,6 +277,7 @@ impl crate::train::TrainConfig {
         if let Some(teacher) = &self.teacher {
             teacher.check()?;
         }
+        self.check_training_memory()?;
         if let Some(list) = &self.newcomer_list {
             list.check()?;
         }

@@ -15,6 +15,7 @@ pub const RARE_MOVIE: u32 = 1;
 
 /// Knobs of the encoding; stored in the model file so the browser encodes exactly as training did.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EncoderConfig {
     /// Tokens per movie: id token, genres, title words, then description words, padded/truncated.
     pub movie_tokens: usize,
@@ -39,6 +40,7 @@ impl Default for EncoderConfig {
 
 /// Vocabulary plus every catalog movie already tokenized, indexed by dense movie index.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Encoder {
     pub config: EncoderConfig,
     /// Token strings, indexed by token id (`vocab[0]` is the padding token).

@@ -14,6 +14,7 @@ use crate::predict::CatalogScores;
 /// user's: a few liked films are all a newcomer has told us, and they should lift their kind
 /// above the popular films.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NewcomerList {
     /// The history length from which the known users' list applies unchanged.
     pub fade_ratings: usize,

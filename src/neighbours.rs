@@ -28,6 +28,7 @@ pub const LEARNING_START: f32 = 4.0;
 
 /// How the neighbours are fitted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NeighboursConfig {
     /// EASE's L2 weight.
     pub lambda: f64,
@@ -83,6 +84,7 @@ fn check_ramp(starts_at: usize, full_from: usize) -> Result<(), ConfigError> {
 /// Each catalog movie's neighbours (dense catalog index, EASE weight), and how much their sum
 /// counts in a list score.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Neighbours {
     /// The weight of the summed neighbour weights beside the rank logit (chosen on the
     /// validation carve-out's NDCG@10 with the rating weight).

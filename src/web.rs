@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::metrics::Metrics;
 use crate::predict::Recommender;
-use crate::recommend::{RecommendOptions, VisitorRating};
+use crate::recommend::{MAX_TARGETS, RecommendOptions, VisitorRating};
 
 #[wasm_bindgen(start)]
 fn start() {
@@ -106,8 +106,27 @@ fn reject_unknown_keys(value: &JsValue, allowed: &[&str], what: &str) -> Result<
     }
 }
 
+/// Refuses an array longer than [`MAX_TARGETS`] before a single entry is read, so a
+/// million-entry array costs nothing (no visitor rates or asks about more movies than that).
+fn check_length(value: &JsValue, what: &str) -> Result<(), JsError> {
+    match value.dyn_ref::<js_sys::Array>() {
+        Some(array) if array.length() as usize > MAX_TARGETS => Err(JsError::new(&format!(
+            "{what}: {} entries; at most {MAX_TARGETS} per call",
+            array.length()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Movie ids, at most [`MAX_TARGETS`].
+fn ids_from_js(value: JsValue) -> Result<Vec<u32>, JsError> {
+    check_length(&value, "movieIds")?;
+    from_js(value, "movieIds")
+}
+
 /// `[{movieId, rating}]`, oldest first.
 fn ratings_from_js(value: JsValue) -> Result<Vec<VisitorRating>, JsError> {
+    check_length(&value, "ratings")?;
     if let Some(array) = value.dyn_ref::<js_sys::Array>() {
         for (i, item) in array.iter().enumerate() {
             reject_unknown_keys(&item, RATING_KEYS, &format!("ratings[{i}]"))?;
@@ -181,8 +200,13 @@ impl MovieRec {
 
     /// Movie ids worth asking a new visitor about, best first.
     #[wasm_bindgen(js_name = startList)]
-    pub fn start_list(&self, n: usize) -> Vec<u32> {
-        self.inner.start_list(n)
+    pub fn start_list(&self, n: JsValue) -> Result<Vec<u32>, JsError> {
+        // A JS number, not wasm-bindgen's `usize` conversion: that wraps -1 to 2^32 - 1 and
+        // NaN to 0 instead of refusing them.
+        let n: usize = from_js(n, "n")?;
+        self.inner
+            .start_list(n)
+            .map_err(|e| JsError::new(&e.to_string()))
     }
 
     /// `ratings`: `[{movieId, rating}]` oldest first; `options`: `{n, genres, decade,
@@ -204,7 +228,7 @@ impl MovieRec {
     /// lets the page show a list at once and its explanations a moment later.
     pub fn explain(&self, ratings: JsValue, movie_ids: JsValue) -> Result<JsValue, JsError> {
         let ratings = ratings_from_js(ratings)?;
-        let ids: Vec<u32> = from_js(movie_ids, "movieIds")?;
+        let ids = ids_from_js(movie_ids)?;
         let reasons = self
             .inner
             .explain(&ratings, &ids)
@@ -215,7 +239,7 @@ impl MovieRec {
     /// Predicted ratings (1–5) of `movieIds` for `ratings` (as in `recommend`).
     pub fn predict(&self, ratings: JsValue, movie_ids: JsValue) -> Result<Vec<f32>, JsError> {
         let ratings = ratings_from_js(ratings)?;
-        let ids: Vec<u32> = from_js(movie_ids, "movieIds")?;
+        let ids = ids_from_js(movie_ids)?;
         self.inner
             .predict_visitor(&ratings, &ids)
             .map_err(|e| JsError::new(&e.to_string()))

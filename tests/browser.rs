@@ -4,6 +4,7 @@
 
 #[path = "support/browser.rs"]
 mod browser;
+mod common;
 
 use std::time::Duration;
 
@@ -353,6 +354,20 @@ fn wasm_agrees_with_native_and_rejects_bad_input() {
             "movierec.recommend([{movieId: 50, rating: 4, extra: 1}], {})",
             "unknown field",
         ),
+        // wasm-bindgen would wrap -1 to 2^32 - 1 and NaN to 0.
+        ("movierec.startList(-1)", "n: "),
+        ("movierec.startList(2**32 + 1)", "n: "),
+        ("movierec.startList(NaN)", "n: "),
+        ("movierec.startList(0)", "n: 0 is not a count"),
+        // Refused before a single entry is read (this once trapped: capacity overflow).
+        (
+            "movierec.explain([{movieId: 50, rating: 4}], Array(262145).fill(50))",
+            "at most 100000",
+        ),
+        (
+            "movierec.predict([{movieId: 50, rating: 4}], Array(5000000).fill(50))",
+            "at most 100000",
+        ),
     ];
     for (call, expected) in cases {
         let message = error(call);
@@ -368,6 +383,21 @@ fn wasm_agrees_with_native_and_rejects_bad_input() {
         crafted.contains("model.dropout = 1.5") && crafted.ends_with("then loaded 1682 movies"),
         "{crafted}"
     );
+    // Weights whose burnpack metadata was edited (a quantized dtype, a misaligned offset) throw
+    // an Error naming the tensor: burn would trap and poison the module.
+    for crafted in crafted_weights() {
+        let message: String = eval(&tab, &load_in_page(&crafted));
+        assert!(
+            message.starts_with("Error: ") && message.contains("bias_path.movie_bias.weight"),
+            "{message}"
+        );
+    }
+    // A hundred thousand ids of one movie are explained once.
+    let many: Value = eval(
+        &tab,
+        "movierec.explain([{movieId: 50, rating: 5}, {movieId: 1, rating: 4}], Array(100000).fill(181))",
+    );
+    assert_eq!(many.as_array().unwrap().len(), 100_000);
     let empty: Value = eval(&tab, "movierec.recommend([], {n: 5})");
     assert_eq!(empty["basis"], "popularity");
     assert_eq!(empty["items"].as_array().unwrap().len(), 5);
@@ -483,3 +513,46 @@ const CRAFTED_THEN_GOOD: &str = r#"(async () => {
   const again = new window.MovieRec(good);
   return message + ' then loaded ' + again.catalog().length + ' movies';
 })()"#;
+
+/// The demo model with `bias_path.movie_bias.weight` made a QFloat, then shifted by one byte.
+fn crafted_weights() -> Vec<Vec<u8>> {
+    use ciborium::Value as Cbor;
+    let good = std::fs::read(demo_model()).unwrap();
+    let edit = |key: &str, value: Cbor| {
+        common::weights_recrafted(&good, |meta| {
+            let entry = common::tensor_entry(meta, "bias_path.movie_bias.weight");
+            common::set_field(entry, key, value)
+        })
+    };
+    let qfloat = Cbor::Map(vec![(
+        "QFloat".into(),
+        Cbor::Map(vec![
+            ("value".into(), "Q8F".into()),
+            ("store".into(), "Native".into()),
+            ("mode".into(), "Symmetric".into()),
+            ("tensor".into(), "F32".into()),
+            ("block".into(), Cbor::Null),
+        ]),
+    )]);
+    let mut meta = None;
+    common::weights_recrafted(&good, |m| meta = Some(m.clone()));
+    let mut meta = meta.unwrap();
+    let entry = common::tensor_entry(&mut meta, "bias_path.movie_bias.weight");
+    let range = common::map_field(entry, "data_offsets")
+        .as_array()
+        .unwrap()
+        .clone();
+    let shift = |v: &Cbor| Cbor::from(u64::try_from(v.as_integer().unwrap()).unwrap() + 1);
+    let shifted = Cbor::Array(range.iter().map(shift).collect());
+    vec![edit("dtype", qfloat), edit("data_offsets", shifted)]
+}
+
+/// JS that loads `bytes` as a model and returns the error's class and message.
+fn load_in_page(bytes: &[u8]) -> String {
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "(() => {{ const b = new Uint8Array('{hex}'.match(/../g).map(h => parseInt(h, 16))); \
+         try {{ new window.MovieRec(b); return 'no error'; }} \
+         catch (e) {{ return e.constructor.name + ': ' + e.message; }} }})()"
+    )
+}

@@ -216,6 +216,25 @@ fn train_then_eval_beats_the_bias_baseline() {
     let stdout = String::from_utf8_lossy(&o.stdout);
     let eval: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     assert!((eval["rmse"].as_f64().unwrap() - rmse).abs() < 1e-6);
+
+    // A test set the model was trained on is refused, not reported (u1.base holds most of
+    // u2.test; random:1 shares 80% of its ratings with u1.base).
+    for split in ["u2", "random:1"] {
+        let o = movierec(&[
+            "eval",
+            "--model",
+            &out.display().to_string(),
+            "--data",
+            &root,
+            "--split",
+            split,
+        ]);
+        assert!(
+            !o.status.success() && stderr(&o).contains("this model was trained on (split u1"),
+            "{split}: {}",
+            stderr(&o)
+        );
+    }
 }
 
 #[test]
@@ -250,4 +269,50 @@ fn out_is_checked_before_training_and_never_replaces_a_non_file() {
     );
     assert!(!out.exists());
     assert!(!stale.exists(), "stale temp file left behind");
+
+    // A folder's name is refused before training, and no folder is made for it.
+    for name in ["zz/", "zz/."] {
+        let folder = dir.path().join(name);
+        let o = movierec(&[
+            "train",
+            "--data",
+            &data,
+            "--out",
+            &folder.display().to_string(),
+        ]);
+        assert!(
+            !o.status.success() && stderr(&o).contains("names a folder"),
+            "{name}: {}",
+            stderr(&o)
+        );
+        assert!(!dir.path().join("zz").exists());
+    }
+}
+
+#[test]
+fn configs_are_read_with_a_size_limit_and_unknown_fields_are_named() {
+    let data = common::ml100k().root.display().to_string();
+    let o = movierec(&["train", "--data", &data, "--config", "/dev/zero"]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("a device"),
+        "{}",
+        stderr(&o)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("cfg.json");
+    let mut preset = serde_json::to_value(movierec::train::TrainConfig::default_preset()).unwrap();
+    preset["epochz"] = serde_json::json!(3);
+    std::fs::write(&cfg, preset.to_string()).unwrap();
+    let o = movierec(&[
+        "train",
+        "--data",
+        &data,
+        "--config",
+        &cfg.display().to_string(),
+    ]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("unknown field `epochz`"),
+        "{}",
+        stderr(&o)
+    );
 }

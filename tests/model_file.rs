@@ -133,3 +133,32 @@ fn round_trip_same_seed_and_corruption() {
     );
     assert!(e.to_string().contains("version"));
 }
+
+#[test]
+fn files_written_together_are_replaced_together_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.movierec");
+    let log = dir.path().join("m.movierec.log.json");
+    std::fs::write(&model, b"old model").unwrap();
+    std::fs::write(&log, b"old log").unwrap();
+    // The curve's folder cannot be made (its parent is a file): nothing is replaced.
+    let blocked = dir.path().join("m.movierec").join("curve.svg");
+    let result = modelfile::write_all_atomic(&[
+        (&log, b"new log"),
+        (&blocked, b"new curve"),
+        (&model, b"new model"),
+    ]);
+    assert!(result.is_err());
+    assert_eq!(std::fs::read(&model).unwrap(), b"old model");
+    assert_eq!(std::fs::read(&log).unwrap(), b"old log");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        2,
+        "a temp file was left"
+    );
+    let curve = dir.path().join("m.movierec.curve.svg");
+    modelfile::write_all_atomic(&[(&log, b"new log"), (&curve, b"c"), (&model, b"new model")])
+        .unwrap();
+    assert_eq!(std::fs::read(&model).unwrap(), b"new model");
+    assert_eq!(std::fs::read(&log).unwrap(), b"new log");
+}

@@ -224,7 +224,7 @@ fn short_histories_score_the_same_alone_or_batched_with_long_ones() {
 #[test]
 fn start_list_prefers_well_known_divisive_movies() {
     let rec = demo();
-    let ids = rec.start_list(10);
+    let ids = rec.start_list(10).unwrap();
     assert_eq!(ids.len(), 10);
     let score = |id: u32| {
         let m = &rec.header.catalog[rec.index_of(id).unwrap()];
@@ -274,7 +274,7 @@ fn bad_visitor_input_is_a_clear_error() {
     );
     assert!(matches!(
         err(&[], &RecommendOptions { n: 0, ..d.clone() }),
-        InputError::BadCount(0, _)
+        InputError::BadCount { n: 0, .. }
     ));
     assert!(matches!(
         err(
@@ -284,7 +284,7 @@ fn bad_visitor_input_is_a_clear_error() {
                 ..d.clone()
             }
         ),
-        InputError::BadCount(100_000, _)
+        InputError::BadCount { n: 100_000, .. }
     ));
     assert_eq!(
         err(

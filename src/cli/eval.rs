@@ -1,7 +1,7 @@
 //! `movierec eval`: a saved model's MAE/RMSE and top-N figures on a test set.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::Args;
@@ -9,7 +9,7 @@ use serde_json::json;
 
 use movierec::data::{DataDir, Movies, Rating};
 use movierec::metrics::metrics;
-use movierec::modelfile;
+use movierec::modelfile::{self, TrainingInfo};
 use movierec::predict::{Recommender, histories, predict_ratings};
 use movierec::ranking;
 use movierec::split::{SplitSpec, load_split};
@@ -48,6 +48,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     if test.is_empty() {
         bail!("the test set is empty");
     }
+    check_unseen(&rec.header.training, args.data.as_deref(), &test, &movies)?;
     let context = histories(&context_ratings, &movies);
     let predicted = predict_ratings(&rec.scorer(), &context, &test, &movies);
     let actual: Vec<f32> = test.iter().map(|r| r.rating).collect();
@@ -72,6 +73,55 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         println!(
             "{}",
             json!({"mae": m.mae, "rmse": m.rmse, "n": test.len(), "top_n": top_n})
+        );
+    }
+    Ok(())
+}
+
+/// Refuses test ratings the model was trained on, or chose its epoch and list weights on: the
+/// header names the split it was trained on, which is loaded again (from `--data` where given,
+/// else from the folder the header names) and compared pair by pair. Figures on seen ratings
+/// would be inflated without a word.
+fn check_unseen(
+    trained: &TrainingInfo,
+    data: Option<&Path>,
+    test: &[Rating],
+    movies: &Movies,
+) -> anyhow::Result<()> {
+    let spec = match trained.split.strip_prefix("files:") {
+        Some(files) => match files.split_once('|') {
+            Some((train, test)) => SplitSpec::Files {
+                train: train.into(),
+                test: test.into(),
+            },
+            None => return Ok(()),
+        },
+        None => trained.split.parse()?,
+    };
+    let folder = data.unwrap_or(Path::new(&trained.data));
+    let seen = match load_split(&DataDir::new(folder), &spec, movies) {
+        Ok(split) => split.train,
+        Err(e) => {
+            eprintln!(
+                "note: cannot load the model's training split {} to check for overlap: {e}",
+                trained.split
+            );
+            return Ok(());
+        }
+    };
+    let seen: HashSet<(u32, u32)> = seen.iter().map(|r| (r.user, r.movie)).collect();
+    let overlap = test
+        .iter()
+        .filter(|r| seen.contains(&(r.user, r.movie)))
+        .count();
+    if overlap > 0 {
+        bail!(
+            "{overlap} of the {} test ratings are among the ratings this model was trained on \
+             (split {} of {}): its figures on them would be inflated; evaluate it on the split it \
+             was trained on, or train one on this split",
+            test.len(),
+            trained.split,
+            folder.display()
         );
     }
     Ok(())

@@ -31,6 +31,20 @@ impl Outputs {
     /// replaced), and its folder exists (it is created) and takes a new file. Temp files that
     /// killed runs left behind are removed on the way.
     pub fn check(&self) -> anyhow::Result<()> {
+        // `zz/` or `models/.` names a folder: without this, training would run in full and
+        // fail to write at the end.
+        let text = self.model.as_os_str().to_string_lossy();
+        let last = text
+            .rsplit(['/', std::path::MAIN_SEPARATOR])
+            .next()
+            .unwrap_or("");
+        if matches!(last, "" | "." | "..") {
+            bail!(
+                "--out {}: names a folder; give the model file's path, e.g. {}",
+                self.model.display(),
+                Path::new(&*text).join("model.movierec").display()
+            );
+        }
         for path in [&self.model, &self.log, &self.curve] {
             if let Ok(meta) = std::fs::symlink_metadata(path)
                 && !meta.file_type().is_file()

@@ -2,10 +2,14 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::Args;
 
 use movierec::train::TrainConfig;
+
+/// A training configuration is a few kilobytes of JSON; `--config /dev/zero` must not be read
+/// for ever.
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
 #[derive(Args)]
 pub struct PresetArgs {
@@ -31,10 +35,14 @@ impl PresetArgs {
     pub fn config(&self) -> anyhow::Result<TrainConfig> {
         let mut cfg = match &self.config {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("reading {}", path.display()))?;
-                let cfg: TrainConfig = serde_json::from_str(&text)
-                    .with_context(|| format!("{}: not a training configuration", path.display()))?;
+                let text = movierec::data::read_at_most(path, MAX_CONFIG_BYTES)?;
+                let cfg: TrainConfig = serde_json::from_slice(&text).map_err(|e| {
+                    anyhow::anyhow!(
+                        "{}: not a training configuration: {}",
+                        path.display(),
+                        movierec::bounds::capped(&e.to_string())
+                    )
+                })?;
                 // Checked where it is read, so that the error names the file.
                 cfg.check()
                     .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;

@@ -56,11 +56,14 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     out.check()?;
     let result = experiment::run(&spec, false, &mut Bar::default())?;
     let bytes = modelfile::to_bytes(&result.header, result.model.clone())?;
-    modelfile::write_atomic(&out.model, &bytes)?;
     let log = serde_json::to_string_pretty(&result.outcome.log)?;
-    modelfile::write_atomic(&out.log, log.as_bytes())?;
     let curve = super::plot::training_curve(&result.outcome.log)?;
-    modelfile::write_atomic(&out.curve, curve.as_bytes())?;
+    // The model last: a run killed while the three are written leaves the old set whole.
+    modelfile::write_all_atomic(&[
+        (&out.log, log.as_bytes()),
+        (&out.curve, curve.as_bytes()),
+        (&out.model, &bytes),
+    ])?;
     print_result(&result);
     println!(
         "wrote {} ({} bytes), {}, {}",

@@ -106,30 +106,41 @@ pub use parse::{
 /// bigger is not a MovieLens file, and is refused before it is read whole.
 pub const MAX_FILE_BYTES: u64 = 1 << 30;
 
-/// Reads a whole file, naming it on failure; refuses one over [`MAX_FILE_BYTES`] (a device such
-/// as /dev/zero included) after reading at most one byte past the limit.
+/// Reads a whole file, naming it on failure; refuses one over [`MAX_FILE_BYTES`].
 pub fn read_file(path: &Path) -> Result<Vec<u8>, DataError> {
+    read_at_most(path, MAX_FILE_BYTES)
+}
+
+/// Reads a whole file of at most `limit` bytes. A regular file's size is checked before a
+/// byte is read, a device (/dev/zero) is refused unread, and a pipe is read to one byte past
+/// the limit at most.
+pub fn read_at_most(path: &Path, limit: u64) -> Result<Vec<u8>, DataError> {
     use std::io::Read;
     let io = |reason| DataError::Io {
         path: path.to_path_buf(),
         reason,
     };
+    let too_large = || {
+        DataError::Invalid(format!(
+            "{}: larger than {limit} bytes, bigger than any file movierec reads there; refusing to read it",
+            path.display()
+        ))
+    };
     let file = std::fs::File::open(path).map_err(io)?;
-    if is_device(file.metadata().map_err(io)?.file_type()) {
+    let meta = file.metadata().map_err(io)?;
+    if is_device(meta.file_type()) {
         return Err(DataError::Invalid(format!(
             "{}: a device, not a regular file or a pipe",
             path.display()
         )));
     }
+    if meta.is_file() && meta.len() > limit {
+        return Err(too_large());
+    }
     let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(DataError::Invalid(format!(
-            "{}: larger than {MAX_FILE_BYTES} bytes, bigger than any MovieLens file; refusing to read it",
-            path.display()
-        )));
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
     }
     Ok(bytes)
 }

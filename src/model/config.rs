@@ -11,6 +11,7 @@ use super::parts::{BiasPath, HistoryFactors, HistoryGate, RankHead};
 
 /// Width/depth knobs. Stored in the model file so loading rebuilds the same shapes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ModelConfig {
     pub vocab_size: usize,
     pub token_dim: usize,
@@ -114,6 +115,35 @@ impl ModelConfig {
             total += 2 * linear(r, movie, false);
         }
         total + u64::from(self.history_gate)
+    }
+
+    /// Bytes of the activations of one forward pass in f32, to within a small factor: `movies`
+    /// movie rows of `movie_tokens` tokens through the movie convolution (unfolded, as
+    /// [`super::conv`] computes it), `users` histories of `history` ratings through the user
+    /// convolutions, and `targets` scored per user. What the bounds compare with a memory
+    /// budget, so a config inside every per-field bound cannot abort on allocation.
+    pub fn activation_bytes(
+        &self,
+        movie_tokens: usize,
+        movies: usize,
+        users: usize,
+        history: usize,
+        targets: usize,
+    ) -> u64 {
+        let n = |x: usize| x as u64;
+        let k = n(self.kernel_size);
+        let per_token = n(self.token_dim) * k + n(self.movie_filters) + n(self.token_dim);
+        let movie_side = n(movies) * n(movie_tokens) * per_token;
+        let mut c_in = 2 * n(self.movie_dim) + 1;
+        let mut per_position = 0;
+        for &c_out in &self.user_filters {
+            per_position += c_in * k + n(c_out);
+            c_in = n(c_out);
+        }
+        let user_side = n(users) * n(history) * per_position;
+        let head = n(users) * n(targets) * n(self.hidden + self.movie_dim);
+        let rank = n(users) * n(self.n_movies) * 2;
+        4 * (movie_side + user_side + head + rank)
     }
 
     pub fn init(&self, device: &Device) -> MovieCnn {

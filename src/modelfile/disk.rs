@@ -47,30 +47,55 @@ pub fn temp_path_for(path: &Path) -> PathBuf {
 /// an interrupted write never leaves a half-written file behind. Never replaces anything but a
 /// regular file (a device node, a folder, a symlink).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ModelFileError> {
-    use std::io::Write;
-    let io = |reason| ModelFileError::Io {
+    write_all_atomic(&[(path, bytes)])
+}
+
+/// Writes several files that belong together (a model, its log, its curve): every one is
+/// staged and synced first, and only then are they renamed into place, one after the other. A
+/// failure or a kill while staging replaces none of them; what is left is the instant between
+/// renames.
+pub fn write_all_atomic(files: &[(&Path, &[u8])]) -> Result<(), ModelFileError> {
+    let io = |path: &Path, reason| ModelFileError::Io {
         path: path.display().to_string(),
         reason,
     };
-    if let Ok(meta) = std::fs::symlink_metadata(path)
-        && !meta.file_type().is_file()
-    {
-        return Err(io(std::io::Error::other(
-            "exists and is not a regular file; refusing to replace it",
-        )));
+    for &(path, _) in files {
+        if let Ok(meta) = std::fs::symlink_metadata(path)
+            && !meta.file_type().is_file()
+        {
+            return Err(io(
+                path,
+                std::io::Error::other("exists and is not a regular file; refusing to replace it"),
+            ));
+        }
     }
-    let tmp = temp_path_for(path);
-    if let Some(dir) = tmp.parent() {
-        std::fs::create_dir_all(dir).map_err(io)?;
-    }
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
+    let mut staged = Vec::new();
+    let result = files.iter().try_for_each(|&(path, bytes)| {
+        let tmp = temp_path_for(path);
+        staged.push(tmp.clone());
+        stage(&tmp, bytes).map_err(|e| io(path, e))
+    });
+    let result = result.and_then(|()| {
+        files
+            .iter()
+            .zip(&staged)
+            .try_for_each(|(&(path, _), tmp)| std::fs::rename(tmp, path).map_err(|e| io(path, e)))
+    });
     if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+        for tmp in &staged {
+            let _ = std::fs::remove_file(tmp);
+        }
     }
-    result.map_err(io)
+    result
+}
+
+/// Writes and syncs one temp file, creating its folder.
+fn stage(tmp: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = tmp.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut f = std::fs::File::create(tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()
 }

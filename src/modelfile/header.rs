@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::ModelFileError;
+use crate::bounds::real;
 use crate::data::{Movie, Movies};
 use crate::encode::Encoder;
 use crate::list::{ListWeights, NewcomerList};
@@ -13,6 +14,7 @@ use crate::neighbours::Neighbours;
 
 /// What the browser lists for a movie.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CatalogEntry {
     pub id: u32,
     pub title: String,
@@ -27,6 +29,7 @@ pub struct CatalogEntry {
 
 /// Where the model came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TrainingInfo {
     pub data: String,
     pub split: String,
@@ -48,6 +51,7 @@ pub struct TrainingInfo {
 
 /// Everything but the weights.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ModelHeader {
     pub model: ModelConfig,
     pub encoder: Encoder,
@@ -123,6 +127,13 @@ pub(super) fn validate_header(h: &ModelHeader) -> Result<(), ModelFileError> {
     h.model.check().map_err(config)?;
     h.model.check_sizes().map_err(config)?;
     h.encoder.config.check().map_err(config)?;
+    h.model
+        .check_inference_memory(
+            h.encoder.config.movie_tokens,
+            h.catalog.len(),
+            h.encoder.config.history_len,
+        )
+        .map_err(config)?;
     if !(h.rating_offset.is_finite() && (0.0..=10.0).contains(&h.rating_offset)) {
         return bad(format!(
             "rating_offset = {}: expected a mean rating",
@@ -166,8 +177,28 @@ pub(super) fn validate_header(h: &ModelHeader) -> Result<(), ModelFileError> {
             h.catalog.len()
         ));
     }
-    if h.rating_weight.is_some_and(|w| !w.is_finite()) {
-        return bad("rating_weight must be a finite number".into());
+    if let Some(w) = h.rating_weight {
+        real("rating_weight", w.into(), -1000.0, 1000.0, false).map_err(config)?;
+    }
+    for (i, m) in h.catalog.iter().enumerate() {
+        // Scores and the popularity list are computed from these: an infinity or 3.4e38 would
+        // reach the page as null.
+        real(
+            &format!("catalog[{i}].mean_rating"),
+            m.mean_rating.into(),
+            0.0,
+            10.0,
+            false,
+        )
+        .map_err(config)?;
+        real(
+            &format!("catalog[{i}].rating_entropy"),
+            m.rating_entropy.into(),
+            0.0,
+            16.0,
+            false,
+        )
+        .map_err(config)?;
     }
     if let Some(list) = &h.newcomer_list {
         list.check().map_err(config)?;

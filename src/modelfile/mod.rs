@@ -13,6 +13,7 @@
 #[cfg(not(target_arch = "wasm32"))]
 mod disk;
 mod header;
+mod weights;
 
 use burn::module::{Module, ModuleMapper, Param, ParamId};
 use burn::store::ModuleRecord;
@@ -21,7 +22,7 @@ use burn::tensor::{Bytes, Device, FloatDType, Tensor};
 use crate::model::MovieCnn;
 
 #[cfg(not(target_arch = "wasm32"))]
-pub use disk::{read_file, temp_path_for, write_atomic};
+pub use disk::{read_file, temp_path_for, write_all_atomic, write_atomic};
 pub use header::{CatalogEntry, ModelHeader, TrainingInfo};
 use header::{check_weights_size, validate_header};
 
@@ -190,6 +191,7 @@ pub fn read_header(bytes: &[u8]) -> Result<(ModelHeader, &[u8]), ModelFileError>
         serde_json::from_slice(header_json).map_err(|e| ModelFileError::Header(e.to_string()))?;
     validate_header(&header)?;
     check_weights_size(&header.model, version, weights.len())?;
+    weights::check_weights(weights, version)?;
     Ok((header, weights))
 }
 

@@ -62,6 +62,13 @@ pub struct Because {
 /// encoding each, and a visitor with a thousand ratings must not freeze the page.
 pub const EXPLAIN_RECENT: usize = 50;
 
+/// The most movie ids one `explain` or `predict` call takes, duplicates included: each id costs
+/// work and a result, and the bindings refuse a longer array before reading it.
+pub const MAX_TARGETS: usize = 100_000;
+/// The most different movies one `explain` call explains: each costs a score per left-out
+/// rating, and far more than any page shows would hold the browser for seconds.
+pub const MAX_EXPLAINED: usize = 1_000;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Recommendation {
@@ -108,8 +115,16 @@ pub enum InputError {
     },
     #[error("movieIds[{index}]: unknown movie id {movie_id}")]
     UnknownTarget { index: usize, movie_id: u32 },
-    #[error("options.n: {0} is more than the catalog holds; ask for 1 to {1}")]
-    BadCount(usize, usize),
+    #[error("{field}: {n} is not a count the catalog holds; ask for 1 to {max}")]
+    BadCount {
+        field: &'static str,
+        n: usize,
+        max: usize,
+    },
+    #[error("movieIds: {given} entries; at most {max} per call")]
+    TooManyTargets { given: usize, max: usize },
+    #[error("movieIds: {given} different movies to explain; at most {MAX_EXPLAINED} per call")]
+    TooManyExplained { given: usize },
     #[error("options.genres: unknown genre {0:?}")]
     UnknownGenre(String),
     #[error("options.decade: {0} is not a decade (use e.g. 1990)")]
@@ -187,7 +202,29 @@ impl Recommender {
         movie_ids: &[u32],
     ) -> Result<Vec<Option<Because>>, InputError> {
         let (history, targets) = self.visitor_query(ratings, movie_ids)?;
-        Ok(self.leave_one_out(&history, &targets))
+        // Each different movie is explained once, however often it is asked about.
+        let mut distinct = targets.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if distinct.len() > MAX_EXPLAINED {
+            return Err(InputError::TooManyExplained {
+                given: distinct.len(),
+            });
+        }
+        let reasons = self.leave_one_out(&history, &distinct);
+        Ok(targets
+            .iter()
+            .map(|m| reasons[distinct.binary_search(m).expect("a listed target")].clone())
+            .collect())
+    }
+
+    /// `n` (of the field named `field`) is a count from 1 to the catalog's size.
+    fn check_count(&self, field: &'static str, n: usize) -> Result<(), InputError> {
+        let max = self.header.catalog.len();
+        if n == 0 || n > max {
+            return Err(InputError::BadCount { field, n, max });
+        }
+        Ok(())
     }
 
     /// A visitor's checked ratings and the catalog indices of the movies they ask about.
@@ -203,6 +240,12 @@ impl Recommender {
     }
 
     fn target_indices(&self, movie_ids: &[u32]) -> Result<Vec<usize>, InputError> {
+        if movie_ids.len() > MAX_TARGETS {
+            return Err(InputError::TooManyTargets {
+                given: movie_ids.len(),
+                max: MAX_TARGETS,
+            });
+        }
         movie_ids
             .iter()
             .enumerate()
@@ -240,9 +283,7 @@ impl Recommender {
     ) -> Result<Recommendations, InputError> {
         let history = self.visitor_history(ratings)?;
         let catalog = &self.header.catalog;
-        if options.n == 0 || options.n > catalog.len() {
-            return Err(InputError::BadCount(options.n, catalog.len()));
-        }
+        self.check_count("options.n", options.n)?;
         if let Some(unknown) = options
             .genres
             .iter()
@@ -328,7 +369,8 @@ impl Recommender {
 
     /// Movies worth asking a new visitor about: log(ratings) × entropy of their ratings
     /// (Rashid et al. 2002) — well known, and informative because opinions on them differ.
-    pub fn start_list(&self, n: usize) -> Vec<u32> {
+    pub fn start_list(&self, n: usize) -> Result<Vec<u32>, InputError> {
+        self.check_count("n", n)?;
         let catalog = &self.header.catalog;
         let score = |m: &CatalogEntry| (m.n_ratings as f32).max(1.0).ln() * m.rating_entropy;
         let mut order: Vec<usize> = (0..catalog.len()).collect();
@@ -337,7 +379,7 @@ impl Recommender {
                 .total_cmp(&score(&catalog[a]))
                 .then(a.cmp(&b))
         });
-        order.into_iter().take(n).map(|m| catalog[m].id).collect()
+        Ok(order.into_iter().take(n).map(|m| catalog[m].id).collect())
     }
 }
 

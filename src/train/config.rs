@@ -12,6 +12,7 @@ use super::{ListTeacherConfig, TeacherConfig};
 
 /// How parameters are updated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum OptimizerConfig {
     Sgd { lr: f64, momentum: f64 },
     Adam { lr: f64, weight_decay: f64 },
@@ -20,6 +21,7 @@ pub enum OptimizerConfig {
 /// Everything that defines a training run. Presets: [`TrainConfig::paper`] and
 /// [`TrainConfig::default_preset`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TrainConfig {
     pub preset: String,
     /// Model widths; `vocab_size` is filled in from the encoder.

@@ -14,6 +14,7 @@ use super::Example;
 
 /// EASE's fit and how much the rank head listens to it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListTeacherConfig {
     /// EASE's L2 weight.
     pub lambda: f64,

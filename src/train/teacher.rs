@@ -18,6 +18,7 @@ use crate::predict::History;
 
 /// The teacher's fit and how much the CNN listens to it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TeacherConfig {
     /// An SGD-fitted factorisation (biased MF, or SVD++ with `implicit`)…
     #[serde(default, skip_serializing_if = "Option::is_none")]

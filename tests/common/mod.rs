@@ -69,3 +69,48 @@ pub fn recrafted(bytes: &[u8], edit: impl FnOnce(&mut serde_json::Value)) -> Vec
     out.extend(crc32fast::hash(&out).to_le_bytes());
     out
 }
+
+/// `bytes` (a model file) with the CBOR metadata of its burnpack weights replaced by
+/// `edit(metadata)`, the data section re-padded and the checksum recomputed: a crafted file
+/// whose every length and checksum is right, as burn sees it.
+pub fn weights_recrafted(bytes: &[u8], edit: impl FnOnce(&mut ciborium::Value)) -> Vec<u8> {
+    let at = |i: usize| u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap()) as usize;
+    let header_end = MAGIC.len() + 4 + 8 + at(MAGIC.len() + 4);
+    let pack = &bytes[header_end + 8..header_end + 8 + at(header_end)];
+    let meta_len = u32::from_le_bytes(pack[6..10].try_into().unwrap()) as usize;
+    let data_start = (10 + meta_len).div_ceil(256) * 256;
+    let mut meta: ciborium::Value = ciborium::from_reader(&pack[10..10 + meta_len]).unwrap();
+    edit(&mut meta);
+    let mut cbor = Vec::new();
+    ciborium::into_writer(&meta, &mut cbor).unwrap();
+    let mut new_pack = pack[..6].to_vec();
+    new_pack.extend((cbor.len() as u32).to_le_bytes());
+    new_pack.extend(&cbor);
+    new_pack.resize((10 + cbor.len()).div_ceil(256) * 256, 0);
+    new_pack.extend(&pack[data_start..]);
+    let mut out = bytes[..header_end].to_vec();
+    out.extend((new_pack.len() as u64).to_le_bytes());
+    out.extend(new_pack);
+    out.extend(crc32fast::hash(&out).to_le_bytes());
+    out
+}
+
+/// The value of `key` in a CBOR map.
+pub fn map_field<'a>(map: &'a mut ciborium::Value, key: &str) -> &'a mut ciborium::Value {
+    let entries = map.as_map_mut().expect("a CBOR map");
+    let at = entries
+        .iter()
+        .position(|(k, _)| k.as_text() == Some(key))
+        .unwrap_or_else(|| panic!("no {key} in the map"));
+    &mut entries[at].1
+}
+
+/// The descriptor map (`dtype`, `shape`, `data_offsets`) of tensor `name` in burnpack metadata.
+pub fn tensor_entry<'a>(meta: &'a mut ciborium::Value, name: &str) -> &'a mut ciborium::Value {
+    map_field(map_field(meta, "tensors"), name)
+}
+
+/// Sets `key` of a descriptor map (`dtype`, `shape`, `data_offsets`).
+pub fn set_field(entry: &mut ciborium::Value, key: &str, value: ciborium::Value) {
+    *map_field(entry, key) = value;
+}
