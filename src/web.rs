@@ -54,7 +54,12 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
 }
 
 fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsError> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("{what}: {e}")))
+    serde_wasm_bindgen::from_value(value).map_err(|e| {
+        JsError::new(&format!(
+            "{what}: {}",
+            crate::bounds::capped(&e.to_string())
+        ))
+    })
 }
 
 /// What a JS value is, for an error message: `null`, `an array`, `a string`, ….

@@ -77,7 +77,8 @@ fn errors_quote_at_most_80_characters_of_a_value() {
 #[test]
 fn header_floats_that_would_reach_the_page_as_null_are_refused() {
     let bytes = demo_model_bytes();
-    let cases: [(&str, fn(&mut Value)); 4] = [
+    type Edit = fn(&mut Value);
+    let cases: [(&str, Edit); 4] = [
         ("catalog[0].mean_rating", |h| {
             h["catalog"][0]["mean_rating"] = json!(3.4e38)
         }),

@@ -187,8 +187,8 @@ pub fn read_header(bytes: &[u8]) -> Result<(ModelHeader, &[u8]), ModelFileError>
     if computed != stored {
         return Err(ModelFileError::Checksum { stored, computed });
     }
-    let header: ModelHeader =
-        serde_json::from_slice(header_json).map_err(|e| ModelFileError::Header(e.to_string()))?;
+    let header: ModelHeader = serde_json::from_slice(header_json)
+        .map_err(|e| ModelFileError::Header(crate::bounds::capped(&e.to_string())))?;
     validate_header(&header)?;
     check_weights_size(&header.model, version, weights.len())?;
     weights::check_weights(weights, version)?;

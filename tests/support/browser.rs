@@ -66,9 +66,24 @@ impl Server {
 
     /// Runs the real binary as `movierec serve --port 0 ARGS` and reads the URL it prints first.
     pub fn with_args(args: &[&OsStr]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_movierec"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_movierec"));
+        command.args(["serve", "--port", "0"]).args(args);
+        Server::spawn(command)
+    }
+
+    /// The same with at most `descriptors` open files (util-linux's `prlimit`).
+    pub fn with_descriptor_limit(descriptors: u64, args: &[&OsStr]) -> Server {
+        let mut command = Command::new("prlimit");
+        command
+            .arg(format!("--nofile={descriptors}:{descriptors}"))
+            .arg(env!("CARGO_BIN_EXE_movierec"))
             .args(["serve", "--port", "0"])
-            .args(args)
+            .args(args);
+        Server::spawn(command)
+    }
+
+    fn spawn(mut command: Command) -> Server {
+        let mut child = command
             .stdout(Stdio::piped())
             .spawn()
             .expect("start movierec serve");
@@ -90,7 +105,7 @@ impl Server {
 }
 
 impl Drop for Server {
-    /// SIGTERM first, so the server removes its cache folder; SIGKILL if it lingers.
+    /// SIGTERM first, as a user stops it; SIGKILL if it lingers.
     fn drop(&mut self) {
         let _ = Command::new("kill")
             .arg(self.child.id().to_string())
