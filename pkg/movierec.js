@@ -96,11 +96,14 @@ export class MovieRec {
     }
     /**
      * Movie ids worth asking a new visitor about, best first.
-     * @param {number} n
+     * @param {any} n
      * @returns {Uint32Array}
      */
     startList(n) {
         const ret = wasm.movierec_startList(this.__wbg_ptr, n);
+        if (ret[3]) {
+            throw takeFromExternrefTable0(ret[2]);
+        }
         var v1 = getArrayU32FromWasm0(ret[0], ret[1]).slice();
         wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
         return v1;
