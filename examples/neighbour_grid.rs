@@ -51,7 +51,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     per_movie,
                     ..ramp.clone()
                 };
-                let neighbours = Neighbours::from_ease(&ease, movies.len(), &settings);
+                let neighbours =
+                    Neighbours::strongest(movies.len(), &settings, |i, j| ease.weight(i, j));
                 let scorer = Scorer {
                     neighbours: Some(&neighbours),
                     ..fitted.scorer(&table, &device)

@@ -6,8 +6,7 @@
 
 use faer::linalg::solvers::DenseSolveCore;
 
-use crate::data::{Movies, Rating};
-use crate::predict::histories;
+use crate::data::{Movies, Rating, histories};
 
 /// The fitted item-item weights.
 #[derive(Debug, Clone)]

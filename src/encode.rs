@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::bounds::{ConfigError, MAX_HISTORY, MAX_MOVIE_TOKENS, count};
 use crate::data::{Movies, Rating};
 
 /// Token id reserved for padding.
@@ -25,6 +26,24 @@ pub struct EncoderConfig {
     pub min_word_movies: usize,
     /// A movie gets its own id token only with at least this many training ratings.
     pub min_movie_ratings: usize,
+}
+
+impl EncoderConfig {
+    pub fn check(&self) -> Result<(), ConfigError> {
+        count(
+            "encoder.movie_tokens",
+            self.movie_tokens,
+            1,
+            MAX_MOVIE_TOKENS,
+        )?;
+        count("encoder.history_len", self.history_len, 1, MAX_HISTORY)?;
+        count(
+            "encoder.min_word_movies",
+            self.min_word_movies,
+            1,
+            usize::MAX,
+        )
+    }
 }
 
 impl Default for EncoderConfig {

@@ -12,7 +12,7 @@
 //!   ratings as padded movie indices, rating features and a mask;
 //! - a [`predict::Query`] is a history with the movies to score for it;
 //! - [`model::MovieCnn`] is the network; a [`predict::Scorer`] is a network with its catalog
-//!   table and encoder, ready to score; a [`predict::Recommender`] is a loaded model file (header
+//!   table and encoder, ready to score; a [`recommend::Recommender`] is a loaded model file (header
 //!   and network), what the browser's `MovieRec` wraps.
 
 #[cfg(not(target_arch = "wasm32"))]

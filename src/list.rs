@@ -5,8 +5,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::predict::CatalogScores;
-
 /// The list of a visitor who has rated fewer than `fade_ratings` movies: their first ratings say
 /// little, and what newcomers go on to rate is mostly popular films, so the list leans on
 /// popularity and the predicted rating at first and hands over to the known users' weights
@@ -101,6 +99,16 @@ impl ListWeights {
         }
         list
     }
+}
+
+/// Every catalog movie scored for one user: the predicted rating (clipped to 1–5) and, with a
+/// rank head, the rank logit.
+#[derive(Debug, Clone)]
+pub struct CatalogScores {
+    pub ratings: Vec<f32>,
+    pub rank: Option<Vec<f32>>,
+    /// With an item-item term: its summed neighbour weights (see [`crate::neighbours::Neighbours::scores`]).
+    pub neighbours: Option<Vec<f32>>,
 }
 
 #[cfg(test)]

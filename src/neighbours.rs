@@ -98,14 +98,20 @@ pub struct Neighbours {
 }
 
 impl Neighbours {
-    /// The `per_movie` largest positive weights of each row of `ease`, rounded as stored.
+    /// The `per_movie` largest positive weights `weight(i, j)` of each movie `i`, rounded as
+    /// stored (the training side passes EASE's; this module knows nothing of how they were
+    /// fitted).
     #[cfg(not(target_arch = "wasm32"))]
-    pub fn from_ease(ease: &crate::ease::Ease, n_movies: usize, config: &NeighboursConfig) -> Self {
+    pub fn strongest(
+        n_movies: usize,
+        config: &NeighboursConfig,
+        weight: impl Fn(usize, usize) -> f32,
+    ) -> Self {
         let per_movie = config.per_movie;
         let rows = (0..n_movies)
             .map(|i| {
                 let mut row: Vec<(u32, f32)> = (0..n_movies)
-                    .map(|j| (j as u32, round(ease.weight(i, j))))
+                    .map(|j| (j as u32, round(weight(i, j))))
                     .filter(|&(_, w)| w > 0.0)
                     .collect();
                 row.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -226,11 +232,8 @@ impl Neighbours {
             full_from: ramp.1,
             learned: true,
         };
-        Self::from_ease(
-            &crate::ease::Ease::fit(sets, n_movies, 1.0),
-            n_movies,
-            &config,
-        )
+        let ease = crate::ease::Ease::fit(sets, n_movies, 1.0);
+        Self::strongest(n_movies, &config, |i, j| ease.weight(i, j))
     }
 }
 
@@ -292,7 +295,7 @@ mod tests {
     }
 
     #[test]
-    fn from_ease_keeps_each_rows_largest_positive_weights_rounded() {
+    fn strongest_keeps_each_rows_largest_positive_weights_rounded() {
         // Three users: movies 0 and 1 are always rated together, 2 once with 0.
         let users = vec![vec![0, 1], vec![0, 1, 2], vec![0, 1]];
         let ease = crate::ease::Ease::fit(&users, 3, 1.0);
@@ -303,7 +306,7 @@ mod tests {
             full_from: 1,
             learned: false,
         };
-        let n = Neighbours::from_ease(&ease, 3, &config);
+        let n = Neighbours::strongest(3, &config, |i, j| ease.weight(i, j));
         let mut kept = 0;
         for i in 0..3 {
             let strongest = (0..3)

@@ -1,39 +1,17 @@
 //! Inference shared by evaluation and the browser: batch users' histories through the one encoder
 //! and the CNN, and score target movies.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
+pub use crate::data::{History, histories};
 use crate::data::{Movies, Rating};
 use crate::encode::{Encoder, UserSequence};
+pub use crate::list::CatalogScores;
 use crate::metrics::clip_rating;
 use crate::model::{HistoryBag, MovieCnn, MovieTable, UserEncoding};
-use crate::modelfile::{self, ModelFileError, ModelHeader};
 use crate::neighbours::Neighbours;
-
-/// A user's ratings oldest first, as (dense movie index, rating).
-pub type History = Vec<(usize, f32)>;
-
-/// Groups ratings by user, each ordered by time (ties by movie id, so the order is deterministic).
-pub fn histories(ratings: &[Rating], movies: &Movies) -> BTreeMap<u32, History> {
-    let mut by_user: BTreeMap<u32, Vec<(u64, u32, usize, f32)>> = BTreeMap::new();
-    for r in ratings {
-        if let Some(i) = movies.index_of(r.movie) {
-            by_user
-                .entry(r.user)
-                .or_default()
-                .push((r.timestamp, r.movie, i, r.rating));
-        }
-    }
-    by_user
-        .into_iter()
-        .map(|(u, mut v)| {
-            v.sort_by_key(|&(ts, id, _, _)| (ts, id));
-            (u, v.into_iter().map(|(_, _, i, r)| (i, r)).collect())
-        })
-        .collect()
-}
 
 /// (history oldest first, target movies): one user's request.
 pub type Query<'a> = (&'a [(usize, f32)], &'a [usize]);
@@ -184,16 +162,6 @@ pub fn predict_many(scorer: &Scorer, queries: &[Query]) -> Vec<Vec<f32>> {
     out
 }
 
-/// Every catalog movie scored for one user: the predicted rating (clipped to 1–5) and, with a
-/// rank head, the rank logit.
-#[derive(Debug, Clone)]
-pub struct CatalogScores {
-    pub ratings: Vec<f32>,
-    pub rank: Option<Vec<f32>>,
-    /// With an item-item term: its summed neighbour weights (see [`Neighbours::scores`]).
-    pub neighbours: Option<Vec<f32>>,
-}
-
 /// Scores the whole catalog for each history, encoding each history once: what a ranked list
 /// needs (the browser's list, and every top-N evaluation).
 pub fn score_catalog(scorer: &Scorer, histories: &[&[(usize, f32)]]) -> Vec<CatalogScores> {
@@ -282,68 +250,4 @@ pub fn predict_ratings(
         }
     }
     out
-}
-
-/// A loaded model ready to score: the file's header, the network and its precomputed catalog
-/// table. The visitor API is in [`crate::recommend`].
-pub struct Recommender {
-    pub header: ModelHeader,
-    model: MovieCnn,
-    table: MovieTable,
-    device: Device,
-    index: HashMap<u32, usize>,
-}
-
-impl Recommender {
-    pub fn from_bytes(bytes: &[u8], device: Device) -> Result<Self, ModelFileError> {
-        let (header, model) = modelfile::from_bytes(bytes, &device)?;
-        Ok(Self::new(header, model, device))
-    }
-
-    pub fn new(header: ModelHeader, model: MovieCnn, device: Device) -> Self {
-        let table = model.movie_table(token_tensor(&header.encoder, &device));
-        let index = header
-            .catalog
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (m.id, i))
-            .collect();
-        Self {
-            header,
-            model,
-            table,
-            device,
-            index,
-        }
-    }
-
-    /// Dense index of a MovieLens id in this model's catalog.
-    pub fn index_of(&self, movie_id: u32) -> Option<usize> {
-        self.index.get(&movie_id).copied()
-    }
-
-    /// The network as a [`Scorer`], with this file's catalog table, encoder and mean rating.
-    pub fn scorer(&self) -> Scorer<'_> {
-        Scorer {
-            model: &self.model,
-            table: &self.table,
-            encoder: &self.header.encoder,
-            mean_rating: self.header.rating_offset,
-            device: &self.device,
-            neighbours: self.header.neighbours.as_ref(),
-        }
-    }
-
-    /// The network, e.g. to write it back into a model file.
-    pub fn model(&self) -> &MovieCnn {
-        &self.model
-    }
-
-    /// Predicted ratings (clipped to 1–5) of each query's targets (dense indices).
-    pub fn predict_indices(&self, queries: &[Query]) -> Vec<Vec<f32>> {
-        predict_many(&self.scorer(), queries)
-            .into_iter()
-            .map(|v| v.into_iter().map(clip_rating).collect())
-            .collect()
-    }
 }

@@ -239,7 +239,7 @@ pub fn table(
 /// ratings, lists without movies of fewer than `min_ratings` ratings; EASE's λ is chosen on a
 /// `validation_fraction` carve-out of `context`, seeded as the model was trained.
 pub fn model_table(
-    rec: &crate::predict::Recommender,
+    rec: &crate::recommend::Recommender,
     context: &[Rating],
     test: &[Rating],
     movies: &Movies,

@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::metrics::Metrics;
-use crate::predict::Recommender;
+use crate::recommend::Recommender;
 use crate::recommend::{MAX_TARGETS, RecommendOptions, VisitorRating};
 
 #[wasm_bindgen(start)]

@@ -12,7 +12,7 @@ use browser::{Server, built_pkg, demo_model, eval, launch, open, wait_for};
 use headless_chrome::Tab;
 use headless_chrome::protocol::cdp::Browser;
 use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
-use movierec::predict::Recommender;
+use movierec::recommend::Recommender;
 use movierec::recommend::VisitorRating;
 use serde_json::Value;
 

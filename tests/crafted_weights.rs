@@ -5,7 +5,7 @@
 mod common;
 
 use ciborium::Value;
-use movierec::predict::Recommender;
+use movierec::recommend::Recommender;
 use proptest::prelude::*;
 
 use common::{demo_model_bytes, set_field, tensor_entry, weights_recrafted};

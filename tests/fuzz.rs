@@ -6,7 +6,7 @@ mod common;
 
 use movierec::data::{Movies, parse_genres, parse_items, parse_ratings};
 use movierec::modelfile::MAGIC;
-use movierec::predict::Recommender;
+use movierec::recommend::Recommender;
 use movierec::recommend::{RecommendOptions, VisitorRating};
 use proptest::prelude::*;
 use serde_json::{Value, json};

@@ -9,7 +9,7 @@ use movierec::baselines::MfConfig;
 use movierec::model::ModelConfig;
 use movierec::modelfile::{self, ModelFileError};
 use movierec::neighbours::NeighboursConfig;
-use movierec::predict::Recommender;
+use movierec::recommend::Recommender;
 use movierec::train::{ListTeacherConfig, OptimizerConfig, TeacherConfig, TrainConfig};
 use serde_json::{Value, json};
 

@@ -6,7 +6,7 @@
 mod common;
 
 use movierec::data::{self, DataError};
-use movierec::predict::Recommender;
+use movierec::recommend::Recommender;
 use movierec::recommend::{InputError, MAX_EXPLAINED, MAX_TARGETS, VisitorRating};
 use movierec::train::TrainConfig;
 use serde_json::{Value, json};

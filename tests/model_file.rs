@@ -8,7 +8,7 @@ use movierec::experiment::Fitted;
 use movierec::experiment::catalog;
 use movierec::metrics::Metrics;
 use movierec::modelfile::{self, FORMAT_VERSION, MAGIC, ModelFileError, ModelHeader, TrainingInfo};
-use movierec::predict::Recommender;
+use movierec::recommend::Recommender;
 
 /// Trains the tiny model for one epoch on the ratings of the first 120 users of u1.base.
 fn tiny_model_bytes(seed: u64) -> Vec<u8> {

@@ -1,7 +1,8 @@
 //! The visitor API the page calls (through wasm), run natively against the committed demo model:
 //! ranking, filters, explanations, the popularity fallback and every bad-input class.
 
-use movierec::predict::{Recommender, score_movies};
+use movierec::predict::score_movies;
+use movierec::recommend::Recommender;
 use movierec::recommend::{Basis, InputError, RecommendOptions, VisitorRating};
 
 fn demo() -> Recommender {

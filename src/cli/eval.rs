@@ -10,8 +10,9 @@ use serde_json::json;
 use movierec::data::{DataDir, Movies, Rating};
 use movierec::metrics::metrics;
 use movierec::modelfile::{self, TrainingInfo};
-use movierec::predict::{Recommender, histories, predict_ratings};
+use movierec::predict::{histories, predict_ratings};
 use movierec::ranking;
+use movierec::recommend::Recommender;
 use movierec::split::{SplitSpec, load_split};
 use movierec::train::TrainConfig;
 

@@ -6,7 +6,7 @@
 
 mod parse;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -155,6 +155,29 @@ fn is_device(kind: std::fs::FileType) -> bool {
 #[cfg(not(unix))]
 fn is_device(_: std::fs::FileType) -> bool {
     false
+}
+
+/// A user's ratings oldest first, as (dense movie index, rating).
+pub type History = Vec<(usize, f32)>;
+
+/// Groups ratings by user, each ordered by time (ties by movie id, so the order is deterministic).
+pub fn histories(ratings: &[Rating], movies: &Movies) -> BTreeMap<u32, History> {
+    let mut by_user: BTreeMap<u32, Vec<(u64, u32, usize, f32)>> = BTreeMap::new();
+    for r in ratings {
+        if let Some(i) = movies.index_of(r.movie) {
+            by_user
+                .entry(r.user)
+                .or_default()
+                .push((r.timestamp, r.movie, i, r.rating));
+        }
+    }
+    by_user
+        .into_iter()
+        .map(|(u, mut v)| {
+            v.sort_by_key(|&(ts, id, _, _)| (ts, id));
+            (u, v.into_iter().map(|(_, _, i, r)| (i, r)).collect())
+        })
+        .collect()
 }
 
 /// A MovieLens 100K folder on disk.

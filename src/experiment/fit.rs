@@ -138,7 +138,7 @@ pub fn fit(
     let mut neighbours = outcome.neighbours.take().or_else(|| {
         config.neighbours.as_ref().map(|c| {
             let ease = Ease::fit(&rated_sets(&carve.fit, movies), movies.len(), c.lambda);
-            Neighbours::from_ease(&ease, movies.len(), c)
+            Neighbours::strongest(movies.len(), c, |i, j| ease.weight(i, j))
         })
     });
     let chosen = choose_list_weights(
@@ -159,7 +159,7 @@ pub fn fit(
     if let (Some(c), Some(n)) = (fixed, &mut neighbours) {
         let ease = Ease::fit(&rated_sets(train_ratings, movies), movies.len(), c.lambda);
         let weight = n.weight;
-        *n = Neighbours::from_ease(&ease, movies.len(), c);
+        *n = Neighbours::strongest(movies.len(), c, |i, j| ease.weight(i, j));
         n.weight = weight;
     }
     Ok(Fitted {

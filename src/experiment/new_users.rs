@@ -11,8 +11,9 @@ use super::{Provenance, fit, load_descriptions};
 use crate::baselines::BiasModel;
 use crate::data::{DataDir, DataError, Movies, Rating};
 use crate::metrics::{Metrics, metrics};
-use crate::predict::{History, Recommender, histories};
+use crate::predict::{History, histories};
 use crate::ranking::{self, TopNRow};
+use crate::recommend::Recommender;
 use crate::train::{Progress, TrainConfig};
 
 /// The new-visitor scenario at one k.

@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use super::MovieCnn;
 use super::parts::{BiasPath, HistoryFactors, HistoryGate, RankHead};
+use crate::bounds::{
+    ConfigError, MAX_INFERENCE_BYTES, MAX_KERNEL, MAX_MOVIES, MAX_USER_LAYERS, MAX_VOCAB,
+    MAX_WIDTH, count, error, memory, real,
+};
 
 /// Width/depth knobs. Stored in the model file so loading rebuilds the same shapes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -217,5 +221,71 @@ impl ModelConfig {
             }),
             neighbour_weights: None,
         }
+    }
+}
+
+impl ModelConfig {
+    /// Inference on `movies` catalog movies (the whole catalog's table is computed at once) and
+    /// the scorer's batches of 64 users × 512 targets, within [`MAX_INFERENCE_BYTES`].
+    pub fn check_inference_memory(
+        &self,
+        movie_tokens: usize,
+        movies: usize,
+        history: usize,
+    ) -> Result<(), ConfigError> {
+        let weights = self.param_count().saturating_mul(4);
+        let activations = self.activation_bytes(movie_tokens, movies, 64, history, 512);
+        memory(
+            "model",
+            "weights and activations",
+            weights.saturating_add(activations),
+            MAX_INFERENCE_BYTES,
+        )
+    }
+
+    /// The widths and switches; the sizes taken from the encoder are checked by
+    /// [`ModelConfig::check_sizes`] once they are filled in.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        count("model.token_dim", self.token_dim, 1, 1024)?;
+        count("model.movie_filters", self.movie_filters, 1, MAX_WIDTH)?;
+        count("model.movie_dim", self.movie_dim, 1, MAX_WIDTH)?;
+        count("model.hidden", self.hidden, 1, MAX_WIDTH)?;
+        count("model.rank_dim", self.rank_dim, 0, 1024)?;
+        count("model.kernel_size", self.kernel_size, 1, MAX_KERNEL)?;
+        if self.kernel_size.is_multiple_of(2) {
+            return Err(error(
+                "model.kernel_size",
+                self.kernel_size,
+                "an odd number (same-length convolutions)",
+            ));
+        }
+        let layers = self.user_filters.len();
+        if !(1..=MAX_USER_LAYERS).contains(&layers) {
+            return Err(error(
+                "model.user_filters",
+                format!("{:?}", self.user_filters),
+                format!("1 to {MAX_USER_LAYERS} layers"),
+            ));
+        }
+        for (i, &filters) in self.user_filters.iter().enumerate() {
+            count(&format!("model.user_filters[{i}]"), filters, 1, MAX_WIDTH)?;
+        }
+        if self.history_factors && self.rank_dim == 0 {
+            return Err(error(
+                "model.history_factors",
+                true,
+                "false without a rank head (model.rank_dim = 0)",
+            ));
+        }
+        real("model.dropout", self.dropout, 0.0, 1.0, true)
+    }
+
+    /// The vocabulary and catalog sizes, which a trained model carries.
+    pub fn check_sizes(&self) -> Result<(), ConfigError> {
+        count("model.vocab_size", self.vocab_size, 1, MAX_VOCAB)?;
+        if self.rank_dim > 0 {
+            count("model.n_movies", self.n_movies, 1, MAX_MOVIES)?;
+        }
+        Ok(())
     }
 }

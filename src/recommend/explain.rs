@@ -1,7 +1,8 @@
 //! Why a movie is on a visitor's list: the liked rating whose absence lowers its place most.
 
+use super::Recommender;
 use super::{Because, EXPLAIN_RECENT};
-use crate::predict::{History, Recommender};
+use crate::predict::History;
 use crate::topn::LIKED;
 
 impl Recommender {

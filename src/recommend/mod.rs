@@ -7,9 +7,12 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::modelfile::CatalogEntry;
-use crate::predict::{History, Recommender, score_movies};
+use crate::predict::{History, score_movies};
 
 mod explain;
+mod recommender;
+
+pub use recommender::Recommender;
 
 /// One rating given by a visitor, in the order they gave them (oldest first).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

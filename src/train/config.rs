@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::bounds::{ConfigError, MAX_HISTORY, MAX_TRAINING_BYTES, count, error, memory, real};
 use crate::encode::EncoderConfig;
 use crate::list::NewcomerList;
 use crate::model::ModelConfig;
@@ -184,6 +185,109 @@ impl TrainConfig {
             "paper" => Some(Self::paper()),
             "default" => Some(Self::default_preset()),
             _ => None,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Weights, gradients, two optimiser moments and a weight average (5 × 4 bytes a
+    /// parameter), and one step's activations three times over (kept for the backward pass,
+    /// and their gradients), within [`MAX_TRAINING_BYTES`]. The catalog is not known yet: a
+    /// step's movie rows are bounded by its histories and targets.
+    fn check_training_memory(&self) -> Result<(), ConfigError> {
+        let (history, tokens) = (self.encoder.history_len, self.encoder.movie_tokens);
+        let targets = self.targets_per_example + self.teacher.as_ref().map_or(0, |t| t.targets);
+        let rows = self.batch_size.saturating_mul(history + targets);
+        let activations =
+            self.model
+                .activation_bytes(tokens, rows, self.batch_size, history, targets);
+        let state = self.model.param_count().saturating_mul(20);
+        memory(
+            "model",
+            "weights, optimiser state and one batch's activations",
+            state.saturating_add(activations.saturating_mul(3)),
+            MAX_TRAINING_BYTES,
+        )
+    }
+
+    /// Every field, the model's and the encoder's included: configs come from files and from
+    /// library callers, and a bad value must fail before the first epoch, not in it.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        self.model.check()?;
+        self.encoder.check()?;
+        count("batch_size", self.batch_size, 1, 65_536)?;
+        count("shards", self.shards, 1, 64)?;
+        count("targets_per_example", self.targets_per_example, 1, 65_536)?;
+        count("epochs", self.epochs, 1, 100_000)?;
+        count("short_history_max", self.short_history_max, 1, MAX_HISTORY)?;
+        real(
+            "short_history_prob",
+            self.short_history_prob,
+            0.0,
+            1.0,
+            false,
+        )?;
+        real(
+            "newcomer_history_prob",
+            self.newcomer_history_prob,
+            0.0,
+            1.0,
+            false,
+        )?;
+        // 0 leaves nothing to validate on (NaN figures), 1 nothing to train on.
+        real(
+            "validation_fraction",
+            self.validation_fraction,
+            1e-6,
+            0.5,
+            false,
+        )?;
+        real("weight_average", self.weight_average, 0.0, 1.0, true)?;
+        real("lr_decay", self.lr_decay, 1e-6, 1.0, false)?;
+        real("rank_weight", self.rank_weight, 0.0, 1000.0, false)?;
+        if self.rank_weight > 0.0 && self.model.rank_dim == 0 {
+            return Err(error(
+                "rank_weight",
+                self.rank_weight,
+                "0 without a rank head (model.rank_dim = 0)",
+            ));
+        }
+        if let Some(teacher) = &self.teacher {
+            teacher.check()?;
+        }
+        self.check_training_memory()?;
+        if let Some(list) = &self.newcomer_list {
+            list.check()?;
+        }
+        if let Some(neighbours) = &self.neighbours {
+            neighbours.check()?;
+            if self.model.rank_dim == 0 {
+                return Err(error(
+                    "neighbours",
+                    "set",
+                    "absent without a rank head (model.rank_dim = 0): lists by rating alone have no weights to choose",
+                ));
+            }
+        }
+        if let Some(teacher) = &self.list_teacher {
+            teacher.check()?;
+            if self.rank_weight == 0.0 {
+                return Err(error(
+                    "list_teacher",
+                    "set",
+                    "absent without a rank loss (rank_weight = 0)",
+                ));
+            }
+        }
+        match self.optimizer {
+            OptimizerConfig::Sgd { lr, momentum } => {
+                real("optimizer.lr", lr, 1e-9, 10.0, false)?;
+                real("optimizer.momentum", momentum, 0.0, 1.0, true)
+            }
+            OptimizerConfig::Adam { lr, weight_decay } => {
+                real("optimizer.lr", lr, 1e-9, 10.0, false)?;
+                real("optimizer.weight_decay", weight_decay, 0.0, 1.0, false)
+            }
         }
     }
 }

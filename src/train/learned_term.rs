@@ -51,7 +51,7 @@ fn learned_neighbours(
     let c = cfg.neighbours.as_ref().filter(|c| c.learned)?;
     model.has_rank_head().then(|| {
         let ease = Ease::fit(&rated_sets(fit_ratings, movies), movies.len(), c.lambda);
-        Neighbours::from_ease(&ease, movies.len(), c)
+        Neighbours::strongest(movies.len(), c, |i, j| ease.weight(i, j))
     })
 }
 

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::baselines::{BiasedMf, MfConfig, Predictor};
 use crate::bayes_mf::{BayesMfConfig, BayesianMf};
+use crate::bounds::{ConfigError, count, error, real};
 use crate::data::{Movies, Rating};
 use crate::metrics::clip_rating;
 use crate::predict::History;
@@ -75,6 +76,34 @@ pub struct Teacher {
     pool: Vec<usize>,
     /// Catalog row → movie id.
     ids: Vec<u32>,
+}
+
+impl TeacherConfig {
+    pub(super) fn check(&self) -> Result<(), ConfigError> {
+        match (&self.mf, &self.bayes) {
+            (Some(mf), None) => {
+                count("teacher.mf.factors", mf.factors, 1, 4096)?;
+                count("teacher.mf.epochs", mf.epochs, 1, 100_000)?;
+                real("teacher.mf.lr", f64::from(mf.lr), 1e-9, 1.0, false)?;
+                real("teacher.mf.reg", f64::from(mf.reg), 0.0, 100.0, false)?;
+            }
+            (None, Some(bayes)) => {
+                count("teacher.bayes.factors", bayes.factors, 1, 256)?;
+                count("teacher.bayes.samples", bayes.samples, 1, 10_000)?;
+                count("teacher.bayes.burn_in", bayes.burn_in, 0, bayes.samples - 1)?;
+            }
+            (mf, bayes) => {
+                let given = if mf.is_some() && bayes.is_some() {
+                    "both"
+                } else {
+                    "neither"
+                };
+                return Err(error("teacher", given, "exactly one of mf and bayes"));
+            }
+        }
+        count("teacher.targets", self.targets, 1, 65_536)?;
+        real("teacher.weight", self.weight, 0.0, 1000.0, false)
+    }
 }
 
 impl Teacher {
