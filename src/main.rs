@@ -37,6 +37,9 @@ enum Command {
     FetchData(cli::fetch::FetchArgs),
     /// Serve the browser demo (www/, pkg/ and the model file) on http://127.0.0.1:8080.
     Serve(cli::serve::ServeArgs),
+    /// Print a training configuration as JSON (a preset, with --epochs/--seed applied), the
+    /// shape `--config` reads back.
+    Config(cli::preset::PresetArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
         Command::EvalNewUsers(a) => cli::experiments::new_users(a),
         Command::FetchData(a) => cli::fetch::run(a),
         Command::Serve(a) => cli::serve::run(a),
+        Command::Config(a) => cli::preset::print(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -187,6 +187,10 @@ fn train_then_eval_beats_the_bias_baseline() {
             && dir.path().join("m.movierec.curve.svg").exists()
             && dir.path().join("m.movierec.log.json").exists()
     );
+    // The configuration is saved beside the model, as --config reads it back.
+    let saved = std::fs::read(dir.path().join("m.movierec.config.json")).unwrap();
+    let saved: movierec::train::TrainConfig = serde_json::from_slice(&saved).unwrap();
+    assert_eq!(saved, movierec::train::TrainConfig::default_preset());
 
     // The bias baseline on the same split, same harness.
     let movies = data.movies().unwrap();

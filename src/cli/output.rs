@@ -1,4 +1,5 @@
-//! The files `train --out FILE` writes — the model, `FILE.log.json` and `FILE.curve.svg` —
+//! The files `train --out FILE` writes — the model, `FILE.log.json`, `FILE.curve.svg` and
+//! `FILE.config.json` —
 //! checked before training starts (a bad path should cost a second, not the training run) and
 //! written atomically, so an interrupted run never leaves a half-written file.
 
@@ -6,11 +7,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
-/// The three files of one training run.
+/// The files of one training run.
 pub struct Outputs {
     pub model: PathBuf,
     pub log: PathBuf,
     pub curve: PathBuf,
+    /// The training configuration, as `--config` reads it back (burn's examples save theirs
+    /// beside the weights too).
+    pub config: PathBuf,
 }
 
 impl Outputs {
@@ -24,6 +28,7 @@ impl Outputs {
             model: model.to_path_buf(),
             log: beside(".log.json"),
             curve: beside(".curve.svg"),
+            config: beside(".config.json"),
         }
     }
 
@@ -45,7 +50,7 @@ impl Outputs {
                 Path::new(&*text).join("model.movierec").display()
             );
         }
-        for path in [&self.model, &self.log, &self.curve] {
+        for path in [&self.model, &self.log, &self.curve, &self.config] {
             if let Ok(meta) = std::fs::symlink_metadata(path)
                 && !meta.file_type().is_file()
             {

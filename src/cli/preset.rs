@@ -70,3 +70,9 @@ impl PresetArgs {
         Ok(cfg)
     }
 }
+
+/// `movierec config`: the configuration these flags give, as JSON.
+pub fn print(args: PresetArgs) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(&args.config()?)?);
+    Ok(())
+}

@@ -30,7 +30,7 @@ pub struct TrainArgs {
     test: Option<PathBuf>,
     #[command(flatten)]
     preset: PresetArgs,
-    /// Where to write the model file (plus .log.json and .curve.svg beside it).
+    /// Where to write the model file (plus .log.json, .curve.svg and .config.json beside it).
     #[arg(long, default_value = "model.movierec")]
     out: PathBuf,
     /// Print a JSON object as the last line of stdout.
@@ -58,19 +58,22 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     let bytes = modelfile::to_bytes(&result.header, result.model.clone())?;
     let log = serde_json::to_string_pretty(&result.outcome.log)?;
     let curve = super::plot::training_curve(&result.outcome.log)?;
-    // The model last: a run killed while the three are written leaves the old set whole.
+    let config = serde_json::to_string_pretty(&spec.config)?;
+    // All staged before any is renamed, the model last.
     modelfile::write_all_atomic(&[
         (&out.log, log.as_bytes()),
         (&out.curve, curve.as_bytes()),
+        (&out.config, config.as_bytes()),
         (&out.model, &bytes),
     ])?;
     print_result(&result);
     println!(
-        "wrote {} ({} bytes), {}, {}",
+        "wrote {} ({} bytes), {}, {}, {}",
         out.model.display(),
         bytes.len(),
         out.log.display(),
-        out.curve.display()
+        out.curve.display(),
+        out.config.display()
     );
     if args.json {
         let t = &result.header.training;
