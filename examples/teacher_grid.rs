@@ -14,18 +14,13 @@ use movierec::baselines::{BiasedMf, MfConfig, Predictor, evaluate};
 use movierec::bayes_mf::{BayesMfConfig, BayesianMf};
 use movierec::data::DataDir;
 use movierec::split::{SplitSpec, load_split, validation_split};
+use movierec::train::TeacherModel;
 
-/// A factorisation to try.
-enum Setting {
-    Sgd(MfConfig),
-    Bayes(BayesMfConfig),
-}
-
-fn setting(text: &str) -> Option<Setting> {
+fn setting(text: &str) -> Option<TeacherModel> {
     let fields: Vec<&str> = text.split(',').collect();
     let (numbers, implicit) = match fields[..] {
         ["bayes", f, s, b] => {
-            return Some(Setting::Bayes(BayesMfConfig {
+            return Some(TeacherModel::Bayes(BayesMfConfig {
                 factors: f.parse().ok()?,
                 samples: s.parse().ok()?,
                 burn_in: b.parse().ok()?,
@@ -36,7 +31,7 @@ fn setting(text: &str) -> Option<Setting> {
         _ => return None,
     };
     let [factors, epochs, lr, reg] = numbers;
-    Some(Setting::Sgd(MfConfig {
+    Some(TeacherModel::Mf(MfConfig {
         factors: factors.parse().ok()?,
         epochs: epochs.parse().ok()?,
         lr: lr.parse().ok()?,
@@ -61,11 +56,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let started = Instant::now();
         let model: Box<dyn Predictor> =
             match setting(text).ok_or_else(|| format!("{text:?}: {usage}"))? {
-                Setting::Sgd(cfg) => Box::new(BiasedMf::fit(&carve.fit, &cfg, 1)),
-                Setting::Bayes(cfg) if cfg.burn_in < cfg.samples => {
+                TeacherModel::Mf(cfg) => Box::new(BiasedMf::fit(&carve.fit, &cfg, 1)),
+                TeacherModel::Bayes(cfg) if cfg.burn_in < cfg.samples => {
                     Box::new(BayesianMf::fit(&carve.fit, &cfg, 1))
                 }
-                Setting::Bayes(_) => {
+                TeacherModel::Bayes(_) => {
                     return Err(format!("{text:?}: BURN_IN must be below SAMPLES").into());
                 }
             };

@@ -13,7 +13,7 @@ use movierec::data::{DataDir, Rating};
 use movierec::encode::{Encoder, EncoderConfig, PAD, RARE_MOVIE, rating_feature};
 use movierec::metrics::{mean_std, metrics};
 use movierec::predict::{histories, token_tensor};
-use movierec::train::{Teacher, TeacherConfig, make_examples};
+use movierec::train::{Teacher, TeacherConfig, TeacherModel, make_examples};
 
 fn real_encoder(cfg: EncoderConfig) -> (movierec::data::Movies, Vec<Rating>, Encoder) {
     let data = common::ml100k();
@@ -172,7 +172,7 @@ fn the_teacher_rates_only_movies_the_user_never_rated() {
     let by_user = histories(&train, &movies);
     let mut cfg = common::tiny_config(1);
     let mut teacher_cfg = TeacherConfig::tuned(16, 0.5);
-    teacher_cfg.bayes = Some(BayesMfConfig {
+    teacher_cfg.model = TeacherModel::Bayes(BayesMfConfig {
         factors: 4,
         samples: 4,
         burn_in: 1,
@@ -218,7 +218,9 @@ fn the_teachers_factorisations_beat_the_bias_model_on_u1() {
     let train = DataDir::ratings_file(&data.path("u1.base"), &movies).unwrap();
     let test = DataDir::ratings_file(&data.path("u1.test"), &movies).unwrap();
     let bias = evaluate(&BiasModel::fit(&train), &test).rmse;
-    let mut cfg = TeacherConfig::svd_pp(1, 1.0).mf.unwrap();
+    let TeacherModel::Mf(mut cfg) = TeacherConfig::svd_pp(1, 1.0).model else {
+        unreachable!("SVD++ is an MF teacher")
+    };
     (cfg.factors, cfg.epochs, cfg.implicit) = (20, 30, false);
     let plain = evaluate(&BiasedMf::fit(&train, &cfg, 1), &test).rmse;
     cfg.implicit = true;
@@ -229,7 +231,9 @@ fn the_teachers_factorisations_beat_the_bias_model_on_u1() {
         (plain - implicit).abs() > 1e-4,
         "the implicit term changed nothing"
     );
-    let bayes_cfg = TeacherConfig::tuned(1, 1.0).bayes.unwrap();
+    let TeacherModel::Bayes(bayes_cfg) = TeacherConfig::tuned(1, 1.0).model else {
+        unreachable!("the tuned teacher is Bayesian")
+    };
     let bayes = evaluate(&BayesianMf::fit(&train, &bayes_cfg, 1), &test).rmse;
     assert!(bayes < bias - 0.02, "Bayesian MF {bayes} vs bias {bias}");
 }

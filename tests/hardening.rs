@@ -10,7 +10,9 @@ use movierec::model::ModelConfig;
 use movierec::modelfile::{self, ModelFileError};
 use movierec::neighbours::NeighboursConfig;
 use movierec::recommend::Recommender;
-use movierec::train::{ListTeacherConfig, OptimizerConfig, TeacherConfig, TrainConfig};
+use movierec::train::{
+    ListTeacherConfig, OptimizerConfig, TeacherConfig, TeacherModel, TrainConfig,
+};
 use serde_json::{Value, json};
 
 use common::{demo_model_bytes as demo_bytes, recrafted};
@@ -223,6 +225,24 @@ fn model_files_on_disk_are_checked_before_they_are_read_whole() {
     assert_eq!(modelfile::read_file(&good).unwrap(), bytes);
 }
 
+/// The SVD++ teacher with its factorisation edited.
+fn svd_pp_with(edit: impl FnOnce(&mut MfConfig)) -> TeacherConfig {
+    let mut teacher = TeacherConfig::svd_pp(32, 1.0);
+    let TeacherModel::Mf(mf) = &mut teacher.model else {
+        unreachable!("SVD++ is an MF teacher")
+    };
+    edit(mf);
+    teacher
+}
+
+/// The default preset's Bayesian teacher.
+fn bayes_of(cfg: &mut TrainConfig) -> &mut movierec::bayes_mf::BayesMfConfig {
+    match &mut cfg.teacher.as_mut().expect("a teacher").model {
+        TeacherModel::Bayes(bayes) => bayes,
+        TeacherModel::Mf(_) => unreachable!("the default teacher is Bayesian"),
+    }
+}
+
 /// A valid config with one field changed.
 fn with(edit: impl FnOnce(&mut TrainConfig)) -> TrainConfig {
     let mut cfg = TrainConfig::default_preset();
@@ -281,36 +301,20 @@ fn every_config_field_out_of_bounds_names_itself() {
             }),
         ),
         (
-            "teacher.mf.factors",
-            with(|c| {
-                let mut svd_pp = TeacherConfig::svd_pp(32, 1.0);
-                svd_pp.mf.as_mut().unwrap().factors = 0;
-                c.teacher = Some(svd_pp);
-            }),
+            "teacher.model.mf.factors",
+            with(|c| c.teacher = Some(svd_pp_with(|mf| mf.factors = 0))),
         ),
         (
-            "teacher.mf.lr",
-            with(|c| {
-                let mut svd_pp = TeacherConfig::svd_pp(32, 1.0);
-                svd_pp.mf.as_mut().unwrap().lr = f32::NAN;
-                c.teacher = Some(svd_pp);
-            }),
+            "teacher.model.mf.lr",
+            with(|c| c.teacher = Some(svd_pp_with(|mf| mf.lr = f32::NAN))),
         ),
         (
-            "teacher.bayes.burn_in",
-            with(|c| c.teacher.as_mut().unwrap().bayes.as_mut().unwrap().burn_in = 300),
+            "teacher.model.bayes.burn_in",
+            with(|c| bayes_of(c).burn_in = 300),
         ),
         (
-            "teacher.bayes.factors",
-            with(|c| c.teacher.as_mut().unwrap().bayes.as_mut().unwrap().factors = 1 << 20),
-        ),
-        (
-            "teacher",
-            with(|c| c.teacher.as_mut().unwrap().mf = Some(MfConfig::surprise())),
-        ),
-        (
-            "teacher",
-            with(|c| c.teacher.as_mut().unwrap().bayes = None),
+            "teacher.model.bayes.factors",
+            with(|c| bayes_of(c).factors = 1 << 20),
         ),
         (
             "teacher.targets",

@@ -44,8 +44,15 @@ fn a_config_with_an_unknown_field_is_refused_naming_it() {
         assert!(error.contains(&format!("unknown field `{key}`")), "{error}");
     }
     let mut cfg = preset.clone();
-    cfg["teacher"]["bayes"]["sample"] = json!(3);
+    cfg["teacher"]["model"]["bayes"]["sample"] = json!(3);
     assert!(config_error(&cfg).contains("`sample`"));
+    // Exactly one teacher model: an enum, so both or neither is no config at all.
+    let mut both = preset.clone();
+    both["teacher"]["model"]["mf"] = json!({"factors": 8, "epochs": 1, "lr": 0.01, "reg": 0.1});
+    assert!(serde_json::from_value::<TrainConfig>(both).is_err());
+    let mut neither = preset.clone();
+    neither["teacher"]["model"] = json!({});
+    assert!(serde_json::from_value::<TrainConfig>(neither).is_err());
 }
 
 #[test]

@@ -38,7 +38,7 @@ use judge::Validation;
 use learned_term::neighbour_inputs;
 pub use list_teacher::{ListTeacher, ListTeacherConfig};
 use loss::rank_loss;
-pub use teacher::{Teacher, TeacherConfig};
+pub use teacher::{Teacher, TeacherConfig, TeacherModel};
 
 /// Per-epoch figures, written next to the model and plotted.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -12,21 +12,27 @@ use serde::{Deserialize, Serialize};
 
 use crate::baselines::{BiasedMf, MfConfig, Predictor};
 use crate::bayes_mf::{BayesMfConfig, BayesianMf};
-use crate::bounds::{ConfigError, count, error, real};
+use crate::bounds::{ConfigError, count, real};
 use crate::data::{Movies, Rating};
 use crate::metrics::clip_rating;
 use crate::predict::History;
+
+/// Which factorisation teaches: exactly one, so it is an enum (`{"mf": {…}}` or
+/// `{"bayes": {…}}` in JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum TeacherModel {
+    /// An SGD-fitted factorisation (biased MF, or SVD++ with `implicit`).
+    Mf(MfConfig),
+    /// A Bayesian one (the default preset's).
+    Bayes(BayesMfConfig),
+}
 
 /// The teacher's fit and how much the CNN listens to it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TeacherConfig {
-    /// An SGD-fitted factorisation (biased MF, or SVD++ with `implicit`)…
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mf: Option<MfConfig>,
-    /// …or a Bayesian one (the default preset's). Exactly one of the two is set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bayes: Option<BayesMfConfig>,
+    pub model: TeacherModel,
     /// Unrated movies the teacher rates per training example.
     pub targets: usize,
     /// Weight of a teacher's rating in the loss, against 1 for a real rating.
@@ -39,8 +45,7 @@ impl TeacherConfig {
     /// 0.9225 / 0.9133; `cargo run --release --example teacher_grid`).
     pub fn tuned(targets: usize, weight: f64) -> Self {
         Self {
-            mf: None,
-            bayes: Some(BayesMfConfig {
+            model: TeacherModel::Bayes(BayesMfConfig {
                 factors: 5,
                 samples: 300,
                 burn_in: 50,
@@ -54,14 +59,13 @@ impl TeacherConfig {
     /// teacher before the Bayesian one).
     pub fn svd_pp(targets: usize, weight: f64) -> Self {
         Self {
-            mf: Some(MfConfig {
+            model: TeacherModel::Mf(MfConfig {
                 factors: 200,
                 epochs: 100,
                 lr: 0.005,
                 reg: 0.1,
                 implicit: true,
             }),
-            bayes: None,
             targets,
             weight,
         }
@@ -80,25 +84,22 @@ pub struct Teacher {
 
 impl TeacherConfig {
     pub(super) fn check(&self) -> Result<(), ConfigError> {
-        match (&self.mf, &self.bayes) {
-            (Some(mf), None) => {
-                count("teacher.mf.factors", mf.factors, 1, 4096)?;
-                count("teacher.mf.epochs", mf.epochs, 1, 100_000)?;
-                real("teacher.mf.lr", f64::from(mf.lr), 1e-9, 1.0, false)?;
-                real("teacher.mf.reg", f64::from(mf.reg), 0.0, 100.0, false)?;
+        match &self.model {
+            TeacherModel::Mf(mf) => {
+                count("teacher.model.mf.factors", mf.factors, 1, 4096)?;
+                count("teacher.model.mf.epochs", mf.epochs, 1, 100_000)?;
+                real("teacher.model.mf.lr", f64::from(mf.lr), 1e-9, 1.0, false)?;
+                real("teacher.model.mf.reg", f64::from(mf.reg), 0.0, 100.0, false)?;
             }
-            (None, Some(bayes)) => {
-                count("teacher.bayes.factors", bayes.factors, 1, 256)?;
-                count("teacher.bayes.samples", bayes.samples, 1, 10_000)?;
-                count("teacher.bayes.burn_in", bayes.burn_in, 0, bayes.samples - 1)?;
-            }
-            (mf, bayes) => {
-                let given = if mf.is_some() && bayes.is_some() {
-                    "both"
-                } else {
-                    "neither"
-                };
-                return Err(error("teacher", given, "exactly one of mf and bayes"));
+            TeacherModel::Bayes(bayes) => {
+                count("teacher.model.bayes.factors", bayes.factors, 1, 256)?;
+                count("teacher.model.bayes.samples", bayes.samples, 1, 10_000)?;
+                count(
+                    "teacher.model.bayes.burn_in",
+                    bayes.burn_in,
+                    0,
+                    bayes.samples - 1,
+                )?;
             }
         }
         count("teacher.targets", self.targets, 1, 65_536)?;
@@ -109,15 +110,9 @@ impl TeacherConfig {
 impl Teacher {
     pub fn fit(fit_ratings: &[Rating], movies: &Movies, cfg: &TeacherConfig, seed: u64) -> Self {
         Self {
-            // A checked config holds exactly one of the two; an unchecked one with neither gets
-            // Surprise's SVD.
-            model: match (&cfg.bayes, &cfg.mf) {
-                (Some(bayes), _) => Box::new(BayesianMf::fit(fit_ratings, bayes, seed)),
-                (None, mf) => Box::new(BiasedMf::fit(
-                    fit_ratings,
-                    &mf.unwrap_or_else(MfConfig::surprise),
-                    seed,
-                )),
+            model: match &cfg.model {
+                TeacherModel::Bayes(bayes) => Box::new(BayesianMf::fit(fit_ratings, bayes, seed)),
+                TeacherModel::Mf(mf) => Box::new(BiasedMf::fit(fit_ratings, mf, seed)),
             },
             pool: fit_ratings
                 .iter()
