@@ -1,7 +1,8 @@
 //! Train/test splits: the canonical `u1`…`u5` (and `ua`/`ub`), a seeded random 80/20 of `u.data`,
-//! or any pair of files in `u.data` format; plus the validation carve-out used for model selection.
+//! each user's latest 20% by time (temporal), or any pair of files in `u.data` format; plus the
+//! validation carve-out used for model selection.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -19,6 +20,9 @@ pub enum SplitSpec {
     Canonical(String),
     /// 80/20 of `u.data`, shuffled with this seed.
     Random(u64),
+    /// Each user's latest 20% of `u.data` by time held out (users with at least 5 ratings):
+    /// what a visitor does next, not gaps filled in a history.
+    Temporal,
     /// Explicit files in `u.data` format.
     Files { train: PathBuf, test: PathBuf },
 }
@@ -28,7 +32,9 @@ pub enum SplitSpec {
 pub enum SplitSpecError {
     #[error("split {spec:?}: seed {seed:?} is not a non-negative integer")]
     BadSeed { spec: String, seed: String },
-    #[error("unknown split {0:?}: expected u1…u5, ua, ub or random:SEED (or use --train/--test)")]
+    #[error(
+        "unknown split {0:?}: expected u1…u5, ua, ub, random:SEED or temporal (or use --train/--test)"
+    )]
     Unknown(String),
 }
 
@@ -48,6 +54,7 @@ impl FromStr for SplitSpec {
             "u1" | "u2" | "u3" | "u4" | "u5" | "ua" | "ub" => {
                 Ok(SplitSpec::Canonical(s.to_string()))
             }
+            "temporal" => Ok(SplitSpec::Temporal),
             _ => Err(SplitSpecError::Unknown(s.into())),
         }
     }
@@ -58,6 +65,7 @@ impl fmt::Display for SplitSpec {
         match self {
             SplitSpec::Canonical(name) => write!(f, "{name}"),
             SplitSpec::Random(seed) => write!(f, "random:{seed}"),
+            SplitSpec::Temporal => write!(f, "temporal"),
             SplitSpec::Files { train, test } => {
                 write!(f, "files:{}|{}", train.display(), test.display())
             }
@@ -83,6 +91,10 @@ pub fn load_split(data: &DataDir, spec: &SplitSpec, movies: &Movies) -> Result<S
         SplitSpec::Random(seed) => {
             let all = DataDir::ratings_file(&data.path("u.data"), movies)?;
             return Ok(random_split(all, 0.2, *seed));
+        }
+        SplitSpec::Temporal => {
+            let all = DataDir::ratings_file(&data.path("u.data"), movies)?;
+            return Ok(temporal_split(all, 0.2, TEMPORAL_MIN_RATINGS));
         }
         SplitSpec::Files { train, test } => (train.clone(), test.clone()),
     };
@@ -117,6 +129,32 @@ pub fn random_split(mut ratings: Vec<Rating>, fraction: f64, seed: u64) -> Split
         train: ratings,
         test,
     }
+}
+
+/// Users with fewer ratings than this keep them all for training in the temporal split.
+pub const TEMPORAL_MIN_RATINGS: usize = 5;
+
+/// Holds out each user's latest `fraction` of ratings (at least one) by time, ties broken by
+/// movie id, for users with at least `min_ratings`: every held-out rating of a user is at or
+/// after each of their training ratings, so the history a prediction sees (the user's training
+/// ratings) never holds its future.
+pub fn temporal_split(ratings: Vec<Rating>, fraction: f64, min_ratings: usize) -> Split {
+    let mut by_user: BTreeMap<u32, Vec<Rating>> = BTreeMap::new();
+    for r in ratings {
+        by_user.entry(r.user).or_default().push(r);
+    }
+    let (mut train, mut test) = (Vec::new(), Vec::new());
+    for (_, mut own) in by_user {
+        own.sort_by_key(|r| (r.timestamp, r.movie));
+        let held = if own.len() >= min_ratings {
+            ((own.len() as f64 * fraction).round() as usize).max(1)
+        } else {
+            0
+        };
+        test.extend(own.split_off(own.len() - held));
+        train.extend(own);
+    }
+    Split { train, test }
 }
 
 /// Training ratings divided into those a model learns from and the validation ratings its

@@ -19,7 +19,7 @@ pub struct TrainArgs {
     /// MovieLens 100K folder (u.data, u.item, u.genre, u1.base…).
     #[arg(long)]
     data: PathBuf,
-    /// u1…u5, ua, ub or random:SEED.
+    /// u1…u5, ua, ub, random:SEED or temporal (each user's latest 20% by time held out).
     #[arg(long, default_value = "u1", conflicts_with_all = ["train", "test"])]
     split: String,
     /// Training ratings in u.data format (with --test).
@@ -36,6 +36,10 @@ pub struct TrainArgs {
     /// Print a JSON object as the last line of stdout.
     #[arg(long)]
     json: bool,
+    /// Also fit and score the rating baselines (global mean, bias model, biased MF) on the same
+    /// split, in the same run.
+    #[arg(long)]
+    baselines: bool,
 }
 
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
@@ -54,7 +58,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     };
     let out = Outputs::for_model(&args.out);
     out.check()?;
-    let result = experiment::run(&spec, false, &mut Bar::default())?;
+    let result = experiment::run(&spec, args.baselines, &mut Bar::default())?;
     let bytes = modelfile::to_bytes(&result.header, result.model.clone())?;
     let log = serde_json::to_string_pretty(&result.outcome.log)?;
     let curve = super::plot::training_curve(&result.outcome.log)?;
@@ -85,7 +89,8 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
                    "top_n": result.top_n, "ease_lambda": result.ease_lambda,
                    "rating_weight": result.header.rating_weight,
                    "neighbour_weight": result.header.neighbours.as_ref().map(|n| n.weight),
-                   "validation_ndcg": result.validation_ndcg, "model": args.out})
+                   "validation_ndcg": result.validation_ndcg, "model": args.out,
+                   "baselines": result.baselines})
         );
     }
     Ok(())
@@ -105,6 +110,9 @@ fn print_result(result: &RunResult) {
         "test        RMSE {:.4}  MAE {:.4}",
         result.test.rmse, result.test.mae
     );
+    for (name, m) in &result.baselines {
+        println!("{name:<11} RMSE {:.4}  MAE {:.4}", m.rmse, m.mae);
+    }
     if let (Some(w), Some(ndcg)) = (result.header.rating_weight, result.validation_ndcg) {
         let item_item = match &result.header.neighbours {
             Some(n) => format!(" + {} × item-item term", n.weight),
