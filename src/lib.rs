@@ -28,6 +28,8 @@ pub mod ease;
 pub mod encode;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod experiment;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod knn;
 pub mod list;
 pub mod metrics;
 pub mod model;

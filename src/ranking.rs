@@ -1,5 +1,6 @@
-//! The top-N harness: every list (the CNN's, the CNN's by rating alone, most rated, EASE) scored
-//! on the same users, candidates and relevant movies, in the same run.
+//! The top-N harness: every list (the CNN's, the CNN's by rating alone, most rated, and every
+//! [`Ranker`]: EASE, item-kNN) scored on the same users, candidates and relevant movies, in the
+//! same run.
 
 use std::collections::BTreeMap;
 
@@ -7,9 +8,55 @@ use serde::Serialize;
 
 use crate::data::{Movies, Rating};
 use crate::ease::{self, Ease, rated_sets};
+use crate::knn::{self, ItemKnn};
 use crate::list::{ListWeights, NewcomerList};
 use crate::predict::{CatalogScores, History, Scorer, histories, score_catalog};
 use crate::topn::{LIKED, N, TopN, TopNAccumulator, top_n};
+
+/// A model of histories: the movies a user rated in, a score per catalog movie out (cornac's
+/// recommender, implicit's interface). What a yardstick needs to sit in [`table`].
+pub trait Ranker {
+    fn scores(&self, history: &History) -> Vec<f32>;
+}
+
+impl Ranker for Ease {
+    fn scores(&self, history: &History) -> Vec<f32> {
+        Ease::scores(self, &items(history))
+    }
+}
+
+impl Ranker for ItemKnn {
+    fn scores(&self, history: &History) -> Vec<f32> {
+        ItemKnn::scores(self, &items(history))
+    }
+}
+
+/// The history-only yardsticks of a split, each with its setting chosen on the carve-out.
+pub struct Yardsticks {
+    pub ease: Ease,
+    pub ease_lambda: f64,
+    pub knn: ItemKnn,
+    pub knn_k: usize,
+}
+
+impl Yardsticks {
+    /// EASE and item-kNN fitted on `train`, their λ and k chosen on its validation carve-out.
+    pub fn fit(train: &[Rating], movies: &Movies, validation_fraction: f64, seed: u64) -> Self {
+        let (ease, ease_lambda) = fit_ease(train, movies, validation_fraction, seed);
+        let (knn, knn_k) = fit_knn(train, movies, validation_fraction, seed);
+        Self {
+            ease,
+            ease_lambda,
+            knn,
+            knn_k,
+        }
+    }
+
+    /// The rows they add to a table, by name.
+    pub fn rankers(&self) -> [(&'static str, &dyn Ranker); 2] {
+        [("EASE", &self.ease), ("item-kNN", &self.knn)]
+    }
+}
 
 /// One user's top-N question: the movies they rated in what the lists may use (never listed),
 /// and the held-out movies they liked (relevant).
@@ -154,26 +201,55 @@ pub fn fit_ease(
     validation_fraction: f64,
     seed: u64,
 ) -> (Ease, f64) {
-    let carve = crate::split::validation_split(train, validation_fraction, seed);
-    let fit_ratings = &carve.fit;
-    let validation = &cases(&histories(fit_ratings, movies), &carve.validation, movies);
-    let popularity = popularity(fit_ratings, movies);
-    let fit_sets = rated_sets(fit_ratings, movies);
-    let lambda = ease::LAMBDAS
-        .iter()
-        .map(|&lambda| {
-            let model = Ease::fit(&fit_sets, movies.len(), lambda);
-            let figures = evaluate(validation, &popularity, |k| {
-                model.scores(&items(&validation[k].history))
-            });
-            (lambda, figures.ndcg)
-        })
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map_or(ease::LAMBDAS[0], |(l, _)| l);
-    (
-        Ease::fit(&rated_sets(train, movies), movies.len(), lambda),
-        lambda,
-    )
+    let n = movies.len();
+    let carve = Carved::new(train, movies, validation_fraction, seed);
+    let lambda = carve.best(&ease::LAMBDAS, |sets, &l| Ease::fit(sets, n, l));
+    (Ease::fit(&rated_sets(train, movies), n, lambda), lambda)
+}
+
+/// Item-kNN with its neighbourhood size chosen as EASE's λ is, then refitted on all of `train`.
+pub fn fit_knn(
+    train: &[Rating],
+    movies: &Movies,
+    validation_fraction: f64,
+    seed: u64,
+) -> (ItemKnn, usize) {
+    let n = movies.len();
+    let carve = Carved::new(train, movies, validation_fraction, seed);
+    let k = carve.best(&knn::NEIGHBOURHOODS, |sets, &k| ItemKnn::fit(sets, n, k));
+    (ItemKnn::fit(&rated_sets(train, movies), n, k), k)
+}
+
+/// A validation carve-out of the training ratings, ready to choose a yardstick's setting on.
+struct Carved {
+    fit_sets: Vec<Vec<usize>>,
+    validation: Vec<Case>,
+    popularity: Vec<u32>,
+}
+
+impl Carved {
+    fn new(train: &[Rating], movies: &Movies, validation_fraction: f64, seed: u64) -> Self {
+        let carve = crate::split::validation_split(train, validation_fraction, seed);
+        Self {
+            fit_sets: rated_sets(&carve.fit, movies),
+            validation: cases(&histories(&carve.fit, movies), &carve.validation, movies),
+            popularity: popularity(&carve.fit, movies),
+        }
+    }
+
+    /// The setting of `grid` whose model has the best validation NDCG@10 (the last on ties).
+    fn best<P: Copy, M: Ranker>(&self, grid: &[P], fit: impl Fn(&[Vec<usize>], &P) -> M) -> P {
+        grid.iter()
+            .map(|p| {
+                let model = fit(&self.fit_sets, p);
+                let figures = evaluate(&self.validation, &self.popularity, |k| {
+                    model.scores(&self.validation[k].history)
+                });
+                (*p, figures.ndcg)
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map_or(grid[0], |(p, _)| p)
+    }
 }
 
 /// The movies of a history.
@@ -189,13 +265,13 @@ pub struct TopNRow {
     pub figures: TopN,
 }
 
-/// The four lists on the same cases: the CNN (ordered as `list` says, and by rating alone), most
-/// rated, and EASE; none lists a movie with fewer than `min_ratings` training ratings (counted
-/// in `popularity`, which the CNN's list reads too).
+/// The lists on the same cases: the CNN (ordered as `list` says, and by rating alone), most
+/// rated, and each of `rankers`; none lists a movie with fewer than `min_ratings` training
+/// ratings (counted in `popularity`, which the CNN's list reads too).
 pub fn table(
     cnn: &[CatalogScores],
     list: ListWeights,
-    ease: &Ease,
+    rankers: &[(&str, &dyn Ranker)],
     cases: &[Case],
     popularity: &[u32],
     min_ratings: u32,
@@ -228,10 +304,9 @@ pub fn table(
         evaluate(&|k| cnn[k].ratings.clone()),
     ));
     rows.push(row("most rated", evaluate(&|_| most_rated.clone())));
-    rows.push(row(
-        "EASE",
-        evaluate(&|k| ease.scores(&items(&cases[k].history))),
-    ));
+    for (name, ranker) in rankers {
+        rows.push(row(name, evaluate(&|k| ranker.scores(&cases[k].history))));
+    }
     rows
 }
 
@@ -249,12 +324,12 @@ pub fn model_table(
     let cases = cases(&histories(context, movies), test, movies);
     let cnn = cnn_scores(&rec.scorer(), &cases);
     let seed = rec.header.training.seed;
-    let (ease, _) = fit_ease(context, movies, validation_fraction, seed);
+    let yardsticks = Yardsticks::fit(context, movies, validation_fraction, seed);
     let popularity = popularity(context, movies);
     table(
         &cnn,
         rec.header.list_weights(),
-        &ease,
+        &yardsticks.rankers(),
         &cases,
         &popularity,
         min_ratings,

@@ -198,8 +198,9 @@ fn top_n_on(
 ) -> (Vec<TopNRow>, f64) {
     let cases = ranking::cases(&histories(&split.train, movies), &split.test, movies);
     let cnn = ranking::cnn_scores(scorer, &cases);
-    let (ease, lambda) = ranking::fit_ease(&split.train, movies, cfg.validation_fraction, cfg.seed);
+    let yardsticks =
+        ranking::Yardsticks::fit(&split.train, movies, cfg.validation_fraction, cfg.seed);
     let popularity = ranking::popularity(&split.train, movies);
-    let rows = ranking::table(&cnn, list, &ease, &cases, &popularity, 0);
-    (rows, lambda)
+    let rows = ranking::table(&cnn, list, &yardsticks.rankers(), &cases, &popularity, 0);
+    (rows, yardsticks.ease_lambda)
 }

@@ -107,11 +107,12 @@ pub fn eval_new_users(
         .into_values()
         .filter(|h| h.len() > last_k)
         .collect();
-    let (ease, _) = ranking::fit_ease(&train, &movies, config.validation_fraction, config.seed);
+    let yardsticks =
+        ranking::Yardsticks::fit(&train, &movies, config.validation_fraction, config.seed);
     let visitors = Visitors {
         rec: &rec,
         bias: &bias,
-        ease: &ease,
+        yardsticks: &yardsticks,
         popularity: ranking::popularity(&train, &movies),
         movies: &movies,
     };
@@ -122,7 +123,7 @@ pub fn eval_new_users(
 struct Visitors<'a> {
     rec: &'a Recommender,
     bias: &'a BiasModel,
-    ease: &'a crate::ease::Ease,
+    yardsticks: &'a ranking::Yardsticks,
     popularity: Vec<u32>,
     movies: &'a Movies,
 }
@@ -166,7 +167,14 @@ impl Visitors<'_> {
             cnn: metrics(&cnn_pred, &actual),
             bias: metrics(&bias_pred, &actual),
             n_predictions: actual.len(),
-            top_n: ranking::table(&cnn, list, self.ease, &cases, &self.popularity, 0),
+            top_n: ranking::table(
+                &cnn,
+                list,
+                &self.yardsticks.rankers(),
+                &cases,
+                &self.popularity,
+                0,
+            ),
         }
     }
 }
