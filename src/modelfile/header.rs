@@ -140,10 +140,7 @@ pub(super) fn validate_header(h: &ModelHeader) -> Result<(), ModelFileError> {
             h.rating_offset
         ));
     }
-    let mut ids = std::collections::HashSet::new();
-    if let Some(dup) = h.catalog.iter().find(|m| !ids.insert(m.id)) {
-        return bad(format!("catalog lists movie id {} twice", dup.id));
-    }
+    check_catalog(&h.catalog)?;
     if h.encoder.vocab.len() != h.model.vocab_size {
         return bad(format!(
             "vocabulary has {} tokens but the model expects {}",
@@ -180,26 +177,6 @@ pub(super) fn validate_header(h: &ModelHeader) -> Result<(), ModelFileError> {
     if let Some(w) = h.rating_weight {
         real("rating_weight", w.into(), -1000.0, 1000.0, false).map_err(config)?;
     }
-    for (i, m) in h.catalog.iter().enumerate() {
-        // Scores and the popularity list are computed from these: an infinity or 3.4e38 would
-        // reach the page as null.
-        real(
-            &format!("catalog[{i}].mean_rating"),
-            m.mean_rating.into(),
-            0.0,
-            10.0,
-            false,
-        )
-        .map_err(config)?;
-        real(
-            &format!("catalog[{i}].rating_entropy"),
-            m.rating_entropy.into(),
-            0.0,
-            16.0,
-            false,
-        )
-        .map_err(config)?;
-    }
     if let Some(list) = &h.newcomer_list {
         list.check().map_err(config)?;
     }
@@ -207,6 +184,33 @@ pub(super) fn validate_header(h: &ModelHeader) -> Result<(), ModelFileError> {
         neighbours
             .check(h.catalog.len())
             .map_err(ModelFileError::Header)?;
+    }
+    Ok(())
+}
+
+/// The catalog's ids are unique and its figures in range: scores and the popularity list are
+/// computed from them, and an infinity or 3.4e38 would reach the page as null.
+fn check_catalog(catalog: &[CatalogEntry]) -> Result<(), ModelFileError> {
+    let config = |e: crate::bounds::ConfigError| ModelFileError::Header(e.to_string());
+    let mut ids = std::collections::HashSet::new();
+    if let Some(dup) = catalog.iter().find(|m| !ids.insert(m.id)) {
+        return Err(ModelFileError::Header(format!(
+            "catalog lists movie id {} twice",
+            dup.id
+        )));
+    }
+    for (i, m) in catalog.iter().enumerate() {
+        let mean = f64::from(m.mean_rating);
+        real(&format!("catalog[{i}].mean_rating"), mean, 0.0, 10.0, false).map_err(config)?;
+        let entropy = f64::from(m.rating_entropy);
+        real(
+            &format!("catalog[{i}].rating_entropy"),
+            entropy,
+            0.0,
+            16.0,
+            false,
+        )
+        .map_err(config)?;
     }
     Ok(())
 }

@@ -2,25 +2,17 @@
 //! recommendations out. Platform independent, so the browser bindings (`web.rs`) stay a thin
 //! layer and the native tests exercise exactly the logic the page runs.
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::modelfile::CatalogEntry;
-use crate::predict::{History, score_movies};
+use crate::predict::score_movies;
 
 mod explain;
+mod input;
 mod recommender;
 
+pub use input::{InputError, MAX_EXPLAINED, MAX_TARGETS, VisitorRating};
 pub use recommender::Recommender;
-
-/// One rating given by a visitor, in the order they gave them (oldest first).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct VisitorRating {
-    pub movie_id: u32,
-    pub rating: f32,
-}
 
 /// Narrows the recommendation list. Every field is optional from JS.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,13 +57,6 @@ pub struct Because {
 /// encoding each, and a visitor with a thousand ratings must not freeze the page.
 pub const EXPLAIN_RECENT: usize = 50;
 
-/// The most movie ids one `explain` or `predict` call takes, duplicates included: each id costs
-/// work and a result, and the bindings refuse a longer array before reading it.
-pub const MAX_TARGETS: usize = 100_000;
-/// The most different movies one `explain` call explains: each costs a score per left-out
-/// rating, and far more than any page shows would hold the browser for seconds.
-pub const MAX_EXPLAINED: usize = 1_000;
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Recommendation {
@@ -99,77 +84,11 @@ pub struct Recommendations {
     pub items: Vec<Recommendation>,
 }
 
-/// A visitor's input the model cannot use; the message names the offending entry.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum InputError {
-    #[error("ratings[{index}]: unknown movie id {movie_id}")]
-    UnknownMovie { index: usize, movie_id: u32 },
-    #[error("ratings[{index}]: rating {value} of movie {movie_id} is not a number from 1 to 5")]
-    BadRating {
-        index: usize,
-        movie_id: u32,
-        value: f32,
-    },
-    #[error("ratings[{second}]: movie {movie_id} is already rated at ratings[{first}]")]
-    Duplicate {
-        movie_id: u32,
-        first: usize,
-        second: usize,
-    },
-    #[error("movieIds[{index}]: unknown movie id {movie_id}")]
-    UnknownTarget { index: usize, movie_id: u32 },
-    #[error("{field}: {n} is not a count the catalog holds; ask for 1 to {max}")]
-    BadCount {
-        field: &'static str,
-        n: usize,
-        max: usize,
-    },
-    #[error("movieIds: {given} entries; at most {max} per call")]
-    TooManyTargets { given: usize, max: usize },
-    #[error("movieIds: {given} different movies to explain; at most {MAX_EXPLAINED} per call")]
-    TooManyExplained { given: usize },
-    #[error("options.genres: unknown genre {0:?}")]
-    UnknownGenre(String),
-    #[error("options.decade: {0} is not a decade (use e.g. 1990)")]
-    BadDecade(u16),
-}
-
 /// Prior weight (in ratings) pulling a movie's mean towards the global mean for the popularity
 /// list, so that a movie with two 5-star ratings does not top it.
 const POPULARITY_PRIOR: f32 = 20.0;
 
 impl Recommender {
-    /// Checks a visitor's ratings and turns them into a history of catalog indices.
-    pub fn visitor_history(&self, ratings: &[VisitorRating]) -> Result<History, InputError> {
-        let mut seen: HashMap<u32, usize> = HashMap::new();
-        ratings
-            .iter()
-            .enumerate()
-            .map(|(index, r)| {
-                let movie = self.index_of(r.movie_id).ok_or(InputError::UnknownMovie {
-                    index,
-                    movie_id: r.movie_id,
-                })?;
-                if !(1.0..=5.0).contains(&r.rating) {
-                    return Err(InputError::BadRating {
-                        index,
-                        movie_id: r.movie_id,
-                        value: r.rating,
-                    });
-                }
-                if let Some(&first) = seen.get(&r.movie_id) {
-                    return Err(InputError::Duplicate {
-                        movie_id: r.movie_id,
-                        first,
-                        second: index,
-                    });
-                }
-                seen.insert(r.movie_id, index);
-                Ok((movie, r.rating))
-            })
-            .collect()
-    }
-
     /// Predicted ratings (1–5) of `movie_ids` for a visitor.
     pub fn predict_visitor(
         &self,
@@ -219,44 +138,6 @@ impl Recommender {
             .iter()
             .map(|m| reasons[distinct.binary_search(m).expect("a listed target")].clone())
             .collect())
-    }
-
-    /// `n` (of the field named `field`) is a count from 1 to the catalog's size.
-    fn check_count(&self, field: &'static str, n: usize) -> Result<(), InputError> {
-        let max = self.header.catalog.len();
-        if n == 0 || n > max {
-            return Err(InputError::BadCount { field, n, max });
-        }
-        Ok(())
-    }
-
-    /// A visitor's checked ratings and the catalog indices of the movies they ask about.
-    fn visitor_query(
-        &self,
-        ratings: &[VisitorRating],
-        movie_ids: &[u32],
-    ) -> Result<(History, Vec<usize>), InputError> {
-        Ok((
-            self.visitor_history(ratings)?,
-            self.target_indices(movie_ids)?,
-        ))
-    }
-
-    fn target_indices(&self, movie_ids: &[u32]) -> Result<Vec<usize>, InputError> {
-        if movie_ids.len() > MAX_TARGETS {
-            return Err(InputError::TooManyTargets {
-                given: movie_ids.len(),
-                max: MAX_TARGETS,
-            });
-        }
-        movie_ids
-            .iter()
-            .enumerate()
-            .map(|(index, &movie_id)| {
-                self.index_of(movie_id)
-                    .ok_or(InputError::UnknownTarget { index, movie_id })
-            })
-            .collect()
     }
 
     /// The list scores of `targets` for each history, each history encoded once and listed as
