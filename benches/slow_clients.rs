@@ -9,7 +9,6 @@
 #[path = "../tests/support/browser.rs"]
 mod browser;
 
-use std::ffi::OsStr;
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -79,16 +78,8 @@ fn normal_request(addr: &str) -> Option<f64> {
 }
 
 fn main() {
-    let (www, pkg, model) = (repo().join("www"), repo().join("pkg"), demo_model());
-    let args: [&OsStr; 6] = [
-        "--www".as_ref(),
-        www.as_os_str(),
-        "--pkg".as_ref(),
-        pkg.as_os_str(),
-        "--model".as_ref(),
-        model.as_os_str(),
-    ];
-    let server = Server::with_descriptor_limit(DESCRIPTORS, &args);
+    let server =
+        Server::start_with_descriptor_limit(DESCRIPTORS, &demo_model(), &repo().join("pkg"));
     let addr = server.addr().to_string();
     let stop = AtomicBool::new(false);
     let (mut latencies, lifetimes) = std::thread::scope(|s| {

@@ -43,6 +43,17 @@ pub fn demo_model() -> PathBuf {
     repo().join("www").join("model.movierec")
 }
 
+/// `serve`'s flags for `www/`, the package at `pkg` and the model at `model`.
+fn demo_args(model: &Path, pkg: &Path) -> Vec<std::ffi::OsString> {
+    let www = repo().join("www");
+    let mut args = Vec::new();
+    for (flag, path) in [("--www", www.as_path()), ("--pkg", pkg), ("--model", model)] {
+        args.push(flag.into());
+        args.push(path.as_os_str().to_owned());
+    }
+    args
+}
+
 /// `movierec serve` on a free loopback port; killed on drop.
 pub struct Server {
     child: Child,
@@ -53,15 +64,15 @@ pub struct Server {
 impl Server {
     /// Serves `www/`, the package at `pkg` and the model at `model`.
     pub fn start(model: &Path, pkg: &Path) -> Server {
-        let www = repo().join("www");
-        Server::with_args(&[
-            "--www".as_ref(),
-            www.as_os_str(),
-            "--pkg".as_ref(),
-            pkg.as_os_str(),
-            "--model".as_ref(),
-            model.as_os_str(),
-        ])
+        let args = demo_args(model, pkg);
+        Server::with_args(&args.iter().map(|a| a.as_os_str()).collect::<Vec<_>>())
+    }
+
+    /// The same with at most `descriptors` open files.
+    pub fn start_with_descriptor_limit(descriptors: u64, model: &Path, pkg: &Path) -> Server {
+        let args = demo_args(model, pkg);
+        let args: Vec<&OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+        Server::with_descriptor_limit(descriptors, &args)
     }
 
     /// Runs the real binary as `movierec serve --port 0 ARGS` and reads the URL it prints first.
