@@ -13,6 +13,25 @@ fn movierec(args: &[&str]) -> Output {
         .expect("run movierec")
 }
 
+/// `train --config` with the default preset as JSON, edited, written to `dir/cfg.json`.
+fn train_with_preset_edited(
+    data: &str,
+    dir: &std::path::Path,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> Output {
+    let mut cfg = serde_json::to_value(movierec::train::TrainConfig::default_preset()).unwrap();
+    edit(&mut cfg);
+    let path = dir.join("cfg.json");
+    std::fs::write(&path, cfg.to_string()).unwrap();
+    movierec(&[
+        "train",
+        "--data",
+        data,
+        "--config",
+        &path.display().to_string(),
+    ])
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -61,17 +80,9 @@ fn bad_arguments_give_clear_errors() {
     );
 
     // A training configuration with a share above 1 names the file, field and value.
-    let mut cfg = serde_json::to_value(movierec::train::TrainConfig::default_preset()).unwrap();
-    cfg["newcomer_history_prob"] = serde_json::json!(1.5);
-    let cfg_path = dir.path().join("cfg.json");
-    std::fs::write(&cfg_path, cfg.to_string()).unwrap();
-    let o = movierec(&[
-        "train",
-        "--data",
-        &data,
-        "--config",
-        &cfg_path.display().to_string(),
-    ]);
+    let o = train_with_preset_edited(&data, dir.path(), |cfg| {
+        cfg["newcomer_history_prob"] = serde_json::json!(1.5)
+    });
     assert!(
         !o.status.success() && stderr(&o).contains("cfg.json: newcomer_history_prob = 1.5"),
         "{}",
@@ -303,17 +314,9 @@ fn configs_are_read_with_a_size_limit_and_unknown_fields_are_named() {
         stderr(&o)
     );
     let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("cfg.json");
-    let mut preset = serde_json::to_value(movierec::train::TrainConfig::default_preset()).unwrap();
-    preset["epochz"] = serde_json::json!(3);
-    std::fs::write(&cfg, preset.to_string()).unwrap();
-    let o = movierec(&[
-        "train",
-        "--data",
-        &data,
-        "--config",
-        &cfg.display().to_string(),
-    ]);
+    let o = train_with_preset_edited(&data, dir.path(), |cfg| {
+        cfg["epochz"] = serde_json::json!(3)
+    });
     assert!(
         !o.status.success() && stderr(&o).contains("unknown field `epochz`"),
         "{}",

@@ -98,12 +98,7 @@ impl Files {
         if path.len() > MAX_PATH_BYTES {
             return Err((StatusCode::URI_TOO_LONG, "path too long"));
         }
-        if !well_formed_path(path) {
-            return Err((StatusCode::BAD_REQUEST, "malformed path"));
-        }
-        let decoded = percent_encoding::percent_decode_str(path)
-            .decode_utf8()
-            .map_err(|_| (StatusCode::BAD_REQUEST, "malformed path"))?;
+        let decoded = decoded_path(path).ok_or((StatusCode::BAD_REQUEST, "malformed path"))?;
         let key = if decoded.ends_with('/') {
             format!("{decoded}index.html")
         } else {
@@ -113,23 +108,24 @@ impl Files {
     }
 }
 
-/// ASCII (a request target is; raw UTF-8 must be percent-encoded), every `%` starts a two-digit
-/// hex escape, and the decoded bytes are UTF-8 without NUL.
-pub fn well_formed_path(path: &str) -> bool {
+/// The path decoded, if it is well formed: ASCII (a request target is; raw UTF-8 must be
+/// percent-encoded), every `%` starts a two-digit hex escape, and the decoded bytes are UTF-8
+/// without NUL.
+fn decoded_path(path: &str) -> Option<std::borrow::Cow<'_, str>> {
     let bytes = path.as_bytes();
-    if !path.is_ascii() {
-        return false;
-    }
     let escapes_ok = bytes.iter().enumerate().all(|(i, &b)| {
         b != b'%'
             || bytes
                 .get(i + 1..i + 3)
                 .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
     });
-    escapes_ok
-        && percent_encoding::percent_decode_str(path)
-            .decode_utf8()
-            .is_ok_and(|p| !p.contains('\0'))
+    if !path.is_ascii() || !escapes_ok {
+        return None;
+    }
+    percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .ok()
+        .filter(|p| !p.contains('\0'))
 }
 
 /// A file in the encoding the client prefers among those it accepts, or 304.
