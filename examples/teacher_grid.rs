@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use movierec::baselines::{BiasedMf, MfConfig, Predictor, evaluate};
 use movierec::bayes_mf::{BayesMfConfig, BayesianMf};
-use movierec::data::DataDir;
+use movierec::data::{DataDir, Stars};
 use movierec::split::{SplitSpec, load_split, validation_split};
 use movierec::train::TeacherModel;
 
@@ -65,8 +65,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             };
         let seconds = started.elapsed().as_secs_f64();
-        let validation = evaluate(model.as_ref(), &carve.validation).rmse;
-        let test = evaluate(model.as_ref(), &split.test).rmse;
+        let validation = evaluate(model.as_ref(), &carve.validation, Stars::of(&carve.fit)).rmse;
+        let test = evaluate(model.as_ref(), &split.test, Stars::of(&split.train)).rmse;
         println!(
             "random:{seed} {text}: validation RMSE {validation:.4}, test {test:.4}, {seconds:.1} s"
         );

@@ -9,7 +9,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
 
-use crate::data::Rating;
+use crate::data::{Rating, Stars};
 
 /// Anything that can predict a rating for a (user, movie) pair.
 pub trait Predictor {
@@ -292,11 +292,11 @@ impl Predictor for BiasedMf {
     }
 }
 
-/// Scores any predictor on a test set (predictions clipped to 1–5).
-pub fn evaluate(model: &dyn Predictor, test: &[Rating]) -> crate::metrics::Metrics {
+/// Scores any predictor on a test set (predictions clipped to the rating scale).
+pub fn evaluate(model: &dyn Predictor, test: &[Rating], stars: Stars) -> crate::metrics::Metrics {
     let predicted: Vec<f32> = test
         .iter()
-        .map(|r| crate::metrics::clip_rating(model.predict(r.user, r.movie)))
+        .map(|r| stars.clip(model.predict(r.user, r.movie)))
         .collect();
     let actual: Vec<f32> = test.iter().map(|r| r.rating).collect();
     crate::metrics::metrics(&predicted, &actual)

@@ -299,6 +299,7 @@ impl Predictor for BayesianMf {
 mod tests {
     use super::*;
     use crate::baselines::{BiasModel, evaluate};
+    use crate::data::Stars;
 
     /// Ratings of a rank-2 taste model with a user and a movie effect, 40 users × 30 movies,
     /// every fifth pair held out.
@@ -334,8 +335,8 @@ mod tests {
             samples: 60,
             burn_in: 20,
         };
-        let bayes = evaluate(&BayesianMf::fit(&train, &cfg, 1), &test).rmse;
-        let bias = evaluate(&BiasModel::fit(&train), &test).rmse;
+        let bayes = evaluate(&BayesianMf::fit(&train, &cfg, 1), &test, Stars::Whole).rmse;
+        let bias = evaluate(&BiasModel::fit(&train), &test, Stars::Whole).rmse;
         assert!(
             bayes < 0.5 * bias,
             "Bayesian MF {bayes} against biases {bias}"

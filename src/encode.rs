@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::bounds::{ConfigError, MAX_HISTORY, MAX_MOVIE_TOKENS, count};
-use crate::data::{Movies, Rating};
+use crate::data::{Movies, Rating, Stars};
 
 /// Token id reserved for padding.
 pub const PAD: u32 = 0;
@@ -66,6 +66,10 @@ pub struct Encoder {
     pub vocab: Vec<String>,
     /// `movie_tokens[i]` is movie `i`'s token sequence, exactly `config.movie_tokens` long.
     pub movie_tokens: Vec<Vec<u32>>,
+    /// The training ratings' scale: what predictions are clipped to and what a visitor may
+    /// give. Absent (whole stars) in model files from before half-star releases.
+    #[serde(default)]
+    pub stars: Stars,
 }
 
 /// Lower-cased alphanumeric words of a text.
@@ -204,6 +208,7 @@ impl Encoder {
             config,
             vocab: vocab.tokens,
             movie_tokens,
+            stars: Stars::of(train),
         }
     }
 

@@ -51,8 +51,3 @@ pub fn mean_std(values: &[f64]) -> MeanStd {
         std: var.sqrt(),
     }
 }
-
-/// Ratings are 1–5: predictions are clipped into that range before scoring.
-pub fn clip_rating(x: f32) -> f32 {
-    if x.is_nan() { 3.0 } else { x.clamp(1.0, 5.0) }
-}

@@ -9,7 +9,6 @@ pub use crate::data::{History, histories};
 use crate::data::{Movies, Rating};
 use crate::encode::{Encoder, UserSequence};
 pub use crate::list::CatalogScores;
-use crate::metrics::clip_rating;
 use crate::model::{HistoryBag, MovieCnn, MovieTable, UserEncoding};
 use crate::neighbours::Neighbours;
 
@@ -204,7 +203,7 @@ pub fn score_movies(
             out.push(CatalogScores {
                 ratings: ratings[row * t..(row + 1) * t]
                     .iter()
-                    .map(|p| clip_rating(p + scorer.mean_rating))
+                    .map(|p| scorer.encoder.stars.clip(p + scorer.mean_rating))
                     .collect(),
                 rank: rank.as_ref().map(|r| r[row * t..(row + 1) * t].to_vec()),
                 neighbours: scorer.neighbours.map(|n| n.scores(batch[row], targets)),
@@ -215,7 +214,7 @@ pub fn score_movies(
 }
 
 /// Predicts every test rating from the user's training history; returns predictions clipped to
-/// 1–5 in the order of `test`.
+/// the rating scale in the order of `test`.
 pub fn predict_ratings(
     scorer: &Scorer,
     context: &BTreeMap<u32, History>,
@@ -246,7 +245,7 @@ pub fn predict_ratings(
     let mut out = vec![0.0; test.len()];
     for ((_, (positions, _)), preds) in by_user.iter().zip(predicted) {
         for (&k, p) in positions.iter().zip(preds) {
-            out[k] = clip_rating(p);
+            out[k] = scorer.encoder.stars.clip(p);
         }
     }
     out

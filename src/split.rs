@@ -1,6 +1,7 @@
-//! Train/test splits: the canonical `u1`…`u5` (and `ua`/`ub`), a seeded random 80/20 of `u.data`,
-//! each user's latest 20% by time (temporal), or any pair of files in `u.data` format; plus the
-//! validation carve-out used for model selection.
+//! Train/test splits: 100K's canonical `u1`…`u5` (and `ua`/`ub`), one fold of a seeded 5-fold
+//! partition (any release's cross-validation), a seeded random 80/20 of all ratings, each user's
+//! latest 20% by time (temporal), or any pair of rating files; plus the validation carve-out used
+//! for model selection.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -11,16 +12,19 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
-use crate::data::{DataDir, DataError, Movies, Rating};
+use crate::data::{DataDir, DataError, Layout, Movies, Rating};
 
 /// Which ratings are train and which are test.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SplitSpec {
     /// `u1`…`u5`, `ua`, `ub`: the files GroupLens ships.
     Canonical(String),
-    /// 80/20 of `u.data`, shuffled with this seed.
+    /// 80/20 of all ratings, shuffled with this seed.
     Random(u64),
-    /// Each user's latest 20% of `u.data` by time held out (users with at least 5 ratings):
+    /// Fold `index` (1–5) of all ratings shuffled with `seed` and dealt into five: where a
+    /// release has no canonical `u1`…`u5`, cross-validation uses these.
+    Fold { index: usize, seed: u64 },
+    /// Each user's latest 20% of their ratings by time held out (users with at least 5 ratings):
     /// what a visitor does next, not gaps filled in a history.
     Temporal,
     /// Explicit files in `u.data` format.
@@ -33,7 +37,7 @@ pub enum SplitSpecError {
     #[error("split {spec:?}: seed {seed:?} is not a non-negative integer")]
     BadSeed { spec: String, seed: String },
     #[error(
-        "unknown split {0:?}: expected u1…u5, ua, ub, random:SEED or temporal (or use --train/--test)"
+        "unknown split {0:?}: expected u1…u5, ua, ub (100K), random:SEED, fold:1…5:SEED or temporal (or use --train/--test)"
     )]
     Unknown(String),
 }
@@ -50,6 +54,16 @@ impl FromStr for SplitSpec {
                     seed: seed.into(),
                 });
         }
+        if let Some(rest) = s.strip_prefix("fold:") {
+            let parsed = rest.split_once(':').and_then(|(index, seed)| {
+                let index: usize = index.parse().ok().filter(|i| (1..=FOLDS).contains(i))?;
+                Some(SplitSpec::Fold {
+                    index,
+                    seed: seed.parse().ok()?,
+                })
+            });
+            return parsed.ok_or_else(|| SplitSpecError::Unknown(s.into()));
+        }
         match s {
             "u1" | "u2" | "u3" | "u4" | "u5" | "ua" | "ub" => {
                 Ok(SplitSpec::Canonical(s.to_string()))
@@ -65,6 +79,7 @@ impl fmt::Display for SplitSpec {
         match self {
             SplitSpec::Canonical(name) => write!(f, "{name}"),
             SplitSpec::Random(seed) => write!(f, "random:{seed}"),
+            SplitSpec::Fold { index, seed } => write!(f, "fold:{index}:{seed}"),
             SplitSpec::Temporal => write!(f, "temporal"),
             SplitSpec::Files { train, test } => {
                 write!(f, "files:{}|{}", train.display(), test.display())
@@ -84,16 +99,28 @@ pub struct Split {
 /// parts is an error: a rating never sits on both sides.
 pub fn load_split(data: &DataDir, spec: &SplitSpec, movies: &Movies) -> Result<Split, DataError> {
     let (train, test) = match spec {
-        SplitSpec::Canonical(name) => (
-            data.path(&format!("{name}.base")),
-            data.path(&format!("{name}.test")),
-        ),
+        SplitSpec::Canonical(name) => {
+            if data.layout()? != Layout::Ml100k {
+                return Err(DataError::Invalid(format!(
+                    "split {name} is MovieLens 100K's, and {} is not 100K: use random:SEED, \
+                     fold:1…5:SEED or temporal",
+                    data.root.display()
+                )));
+            }
+            (
+                data.path(&format!("{name}.base")),
+                data.path(&format!("{name}.test")),
+            )
+        }
+        SplitSpec::Fold { index, seed } => {
+            return Ok(fold_split(data.ratings(movies)?, *index, *seed));
+        }
         SplitSpec::Random(seed) => {
-            let all = DataDir::ratings_file(&data.path("u.data"), movies)?;
+            let all = data.ratings(movies)?;
             return Ok(random_split(all, 0.2, *seed));
         }
         SplitSpec::Temporal => {
-            let all = DataDir::ratings_file(&data.path("u.data"), movies)?;
+            let all = data.ratings(movies)?;
             return Ok(temporal_split(all, 0.2, TEMPORAL_MIN_RATINGS));
         }
         SplitSpec::Files { train, test } => (train.clone(), test.clone()),
@@ -129,6 +156,25 @@ pub fn random_split(mut ratings: Vec<Rating>, fraction: f64, seed: u64) -> Split
         train: ratings,
         test,
     }
+}
+
+/// Cross-validation's folds.
+pub const FOLDS: usize = 5;
+
+/// Shuffles `ratings` with `seed`, deals them into [`FOLDS`] folds and holds out fold `index`
+/// (1-based): the five folds' test sets partition the ratings, as 100K's u1…u5 do.
+pub fn fold_split(mut ratings: Vec<Rating>, index: usize, seed: u64) -> Split {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    ratings.shuffle(&mut rng);
+    let (mut train, mut test) = (Vec::new(), Vec::new());
+    for (k, r) in ratings.into_iter().enumerate() {
+        if k % FOLDS == index - 1 {
+            test.push(r);
+        } else {
+            train.push(r);
+        }
+    }
+    Split { train, test }
 }
 
 /// Users with fewer ratings than this keep them all for training in the temporal split.

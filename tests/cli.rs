@@ -41,11 +41,18 @@ fn bad_arguments_give_clear_errors() {
     let o = movierec(&["train", "--data", "/nonexistent", "--split", "u1"]);
     assert!(!o.status.success());
     assert!(
-        stderr(&o).contains("/nonexistent/u.genre"),
+        stderr(&o).contains("/nonexistent: not a MovieLens folder"),
         "{}",
         stderr(&o)
     );
-    // The reason once, not repeated by the error chain.
+    // A 100K folder without u.genre names the file, with the reason once, not repeated by the
+    // error chain.
+    let partial = tempfile::tempdir().unwrap();
+    for name in ["u.data", "u.item"] {
+        std::fs::write(partial.path().join(name), "").unwrap();
+    }
+    let o = movierec(&["train", "--data", &partial.path().display().to_string()]);
+    assert!(stderr(&o).contains("u.genre"), "{}", stderr(&o));
     assert_eq!(
         stderr(&o).matches("os error 2").count(),
         1,
@@ -74,7 +81,7 @@ fn bad_arguments_give_clear_errors() {
     let bad = bad.display().to_string();
     let o = movierec(&["train", "--data", &data, "--train", &bad, "--test", &bad]);
     assert!(
-        stderr(&o).contains("bad.data:2: rating 9 is outside 1–5"),
+        stderr(&o).contains("bad.data:2: rating 9 is not 0.5–5 in half stars"),
         "{}",
         stderr(&o)
     );
@@ -110,64 +117,159 @@ fn bad_arguments_give_clear_errors() {
     assert!(!stderr(&o).contains("panicked"));
 }
 
-#[test]
-fn fetch_data_downloads_and_unpacks_a_zip() {
-    // A zip shaped like the official one, served from loopback.
+/// A zip shaped like a release's: `top/NAME` entries.
+fn zip_of(files: &[(&str, &str)]) -> Vec<u8> {
     let mut zip_bytes = Vec::new();
-    {
-        let mut w = zip::ZipWriter::new(std::io::Cursor::new(&mut zip_bytes));
-        let opts = zip::write::SimpleFileOptions::default();
-        for (name, body) in [
-            ("ml-100k/u.data", "1\t1\t5\t1\n"),
-            ("ml-100k/u.item", "1|A (1990)|||x|1\n"),
-            ("ml-100k/u.genre", "unknown|0\n"),
-        ] {
-            w.start_file(name, opts).unwrap();
-            w.write_all(body.as_bytes()).unwrap();
-        }
-        w.finish().unwrap();
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(&mut zip_bytes));
+    for (name, body) in files {
+        w.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(body.as_bytes()).unwrap();
     }
+    w.finish().unwrap();
+    zip_bytes
+}
+
+/// Serves `files` (path → body) from loopback for `requests` requests; anything else is a 404.
+fn serve(files: Vec<(String, Vec<u8>)>, requests: usize) -> (u16, std::thread::JoinHandle<()>) {
     let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
     let port = server.server_addr().to_ip().unwrap().port();
     let handle = std::thread::spawn(move || {
-        for _ in 0..2 {
+        for _ in 0..requests {
             let req = server.recv().unwrap();
-            let resp = if req.url() == "/ml-100k.zip" {
-                tiny_http::Response::from_data(zip_bytes.clone()).boxed()
-            } else {
-                tiny_http::Response::from_string("nope")
+            let resp = match files.iter().find(|(path, _)| path == req.url()) {
+                Some((_, body)) => tiny_http::Response::from_data(body.clone()).boxed(),
+                None => tiny_http::Response::from_string("nope")
                     .with_status_code(404)
-                    .boxed()
+                    .boxed(),
             };
             req.respond(resp).unwrap();
         }
     });
+    (port, handle)
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn md5_hex(bytes: &[u8]) -> String {
+    use md5::Digest;
+    md5::Md5::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+const SMALL_100K: [(&str, &str); 3] = [
+    ("ml-100k/u.data", "1\t1\t5\t1\n"),
+    ("ml-100k/u.item", "1|A (1990)|||x|1\n"),
+    ("ml-100k/u.genre", "unknown|0\n"),
+];
+
+#[test]
+fn fetch_data_checks_the_download_before_unpacking_it() {
+    let zip_bytes = zip_of(&SMALL_100K);
+    let (port, handle) = serve(vec![("/ml-100k.zip".into(), zip_bytes.clone())], 3);
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join("ml");
-    let o = movierec(&[
-        "fetch-data",
-        "--dest",
-        &dest.display().to_string(),
-        "--url",
-        &format!("http://127.0.0.1:{port}/ml-100k.zip"),
-    ]);
+    let fetch = |url: &str, sha: &str| {
+        movierec(&[
+            "fetch-data",
+            "--dest",
+            &dest.display().to_string(),
+            "--url",
+            &format!("http://127.0.0.1:{port}/{url}"),
+            "--sha256",
+            sha,
+        ])
+    };
+    // A wrong checksum: refused, with both values, and nothing unpacked.
+    let o = fetch("ml-100k.zip", &"0".repeat(64));
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains(&sha256_hex(&zip_bytes)),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dest.exists() && !dir.path().join("ml.partial").exists());
+
+    let o = fetch("ml-100k.zip", &sha256_hex(&zip_bytes));
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(
         std::fs::read_to_string(dest.join("u.data")).unwrap(),
         "1\t1\t5\t1\n"
     );
-    assert!(dest.join("u.item").exists() && dest.join("u.genre").exists());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Licence: research use only"));
 
-    let o = movierec(&[
-        "fetch-data",
-        "--dest",
-        &dest.display().to_string(),
-        "--url",
-        &format!("http://127.0.0.1:{port}/missing.zip"),
-    ]);
+    // The folder is not overwritten; a missing file names its URL.
+    let o = fetch("ml-100k.zip", &sha256_hex(&zip_bytes));
+    assert!(stderr(&o).contains("not empty"), "{}", stderr(&o));
+    let o = fetch("missing.zip", &sha256_hex(&zip_bytes));
     assert!(!o.status.success());
     assert!(stderr(&o).contains("missing.zip"), "{}", stderr(&o));
     handle.join().unwrap();
+}
+
+#[test]
+fn fetch_data_checks_a_hand_downloaded_zip_against_the_table_or_grouplens_md5() {
+    let dir = tempfile::tempdir().unwrap();
+    // ml-latest-small's table entry has a size and a SHA-256: a different zip is refused.
+    let archive = dir.path().join("ml-latest-small.zip");
+    std::fs::write(&archive, zip_of(&SMALL_100K)).unwrap();
+    let dest = dir.path().join("small");
+    let o = movierec(&[
+        "fetch-data",
+        "--release",
+        "ml-latest-small",
+        "--archive",
+        &archive.display().to_string(),
+        "--dest",
+        &dest.display().to_string(),
+    ]);
+    assert!(stderr(&o).contains("expected 978202"), "{}", stderr(&o));
+    assert!(!dest.exists());
+
+    // ml-32m's is checked against GroupLens's .md5 file beside the zip (BSD style).
+    let zip_bytes = zip_of(&[
+        (
+            "ml-32m/ratings.csv",
+            "userId,movieId,rating,timestamp\n1,1,4.5,1\n",
+        ),
+        (
+            "ml-32m/movies.csv",
+            "movieId,title,genres\n1,\"A, The (2020)\",Drama\n",
+        ),
+    ]);
+    let md5 = format!("MD5 (ml-32m.zip) = {}\n", md5_hex(&zip_bytes));
+    let files = vec![
+        ("/ml-32m.zip".to_string(), zip_bytes),
+        ("/ml-32m.zip.md5".to_string(), md5.into_bytes()),
+    ];
+    let (port, handle) = serve(files, 2);
+    let dest = dir.path().join("big");
+    let o = movierec(&[
+        "fetch-data",
+        "--release",
+        "ml-32m",
+        "--url",
+        &format!("http://127.0.0.1:{port}/ml-32m.zip"),
+        "--dest",
+        &dest.display().to_string(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("checked (MD5)"));
+    assert!(dest.join("ratings.csv").exists() && dest.join("movies.csv").exists());
+    handle.join().unwrap();
+
+    let o = movierec(&["fetch-data", "--list"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("ml-10m"));
+    let o = movierec(&["fetch-data", "--release", "ml-99m"]);
+    assert!(stderr(&o).contains("unknown release"), "{}", stderr(&o));
 }
 
 /// The default preset as users run it (about 85 s here): a few epochs are not enough for the
@@ -209,6 +311,7 @@ fn train_then_eval_beats_the_bias_baseline() {
     let bias = movierec::baselines::evaluate(
         &movierec::baselines::BiasModel::fit(&split.train),
         &split.test,
+        movierec::data::Stars::Whole,
     );
     assert!(
         rmse < bias.rmse,

@@ -77,11 +77,12 @@ fn non_numeric_fields_are_reported() {
 fn rating_outside_range_is_reported() {
     let msg = parse_error(b"1\t1\t4\t5\n1\t2\t6\t5\n");
     assert!(
-        msg.starts_with("u.data:2:") && msg.contains("outside 1–5"),
+        msg.starts_with("u.data:2:") && msg.contains("is not 0.5–5 in half stars"),
         "{msg}"
     );
-    assert!(parse_error(b"1\t1\t0\t5\n").contains("outside"));
-    assert!(parse_error(b"1\t1\tNaN\t5\n").contains("outside"));
+    assert!(parse_error(b"1\t1\t0\t5\n").contains("half stars"));
+    assert!(parse_error(b"1\t1\tNaN\t5\n").contains("half stars"));
+    assert!(parse_error(b"1\t1\t2.25\t5\n").contains("half stars"));
 }
 
 #[test]
@@ -109,9 +110,16 @@ fn missing_file_names_the_path() {
     let dir = DataDir::new("/nonexistent/ml-100k");
     let err = dir.movies().unwrap_err();
     assert!(
-        err.to_string().contains("/nonexistent/ml-100k/u.genre"),
+        err.to_string()
+            .contains("/nonexistent/ml-100k: not a MovieLens folder"),
         "{err}"
     );
+    let partial = tempfile::tempdir().unwrap();
+    for name in ["u.data", "u.item"] {
+        std::fs::write(partial.path().join(name), "").unwrap();
+    }
+    let err = DataDir::new(partial.path()).movies().unwrap_err();
+    assert!(err.to_string().contains("u.genre"), "{err}");
 }
 
 #[test]

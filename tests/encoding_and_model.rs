@@ -217,14 +217,24 @@ fn the_teachers_factorisations_beat_the_bias_model_on_u1() {
     let movies = data.movies().unwrap();
     let train = DataDir::ratings_file(&data.path("u1.base"), &movies).unwrap();
     let test = DataDir::ratings_file(&data.path("u1.test"), &movies).unwrap();
-    let bias = evaluate(&BiasModel::fit(&train), &test).rmse;
+    let bias = evaluate(&BiasModel::fit(&train), &test, movierec::data::Stars::Whole).rmse;
     let TeacherModel::Mf(mut cfg) = TeacherConfig::svd_pp(1, 1.0).model else {
         unreachable!("SVD++ is an MF teacher")
     };
     (cfg.factors, cfg.epochs, cfg.implicit) = (20, 30, false);
-    let plain = evaluate(&BiasedMf::fit(&train, &cfg, 1), &test).rmse;
+    let plain = evaluate(
+        &BiasedMf::fit(&train, &cfg, 1),
+        &test,
+        movierec::data::Stars::Whole,
+    )
+    .rmse;
     cfg.implicit = true;
-    let implicit = evaluate(&BiasedMf::fit(&train, &cfg, 1), &test).rmse;
+    let implicit = evaluate(
+        &BiasedMf::fit(&train, &cfg, 1),
+        &test,
+        movierec::data::Stars::Whole,
+    )
+    .rmse;
     assert!(plain < bias - 0.005, "MF {plain} vs bias {bias}");
     assert!(implicit < bias - 0.005, "SVD++ {implicit} vs bias {bias}");
     assert!(
@@ -234,7 +244,12 @@ fn the_teachers_factorisations_beat_the_bias_model_on_u1() {
     let TeacherModel::Bayes(bayes_cfg) = TeacherConfig::tuned(1, 1.0).model else {
         unreachable!("the tuned teacher is Bayesian")
     };
-    let bayes = evaluate(&BayesianMf::fit(&train, &bayes_cfg, 1), &test).rmse;
+    let bayes = evaluate(
+        &BayesianMf::fit(&train, &bayes_cfg, 1),
+        &test,
+        movierec::data::Stars::Whole,
+    )
+    .rmse;
     assert!(bayes < bias - 0.02, "Bayesian MF {bayes} vs bias {bias}");
 }
 

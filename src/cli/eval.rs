@@ -154,7 +154,8 @@ fn histories_and_test(
                 Some(data) => {
                     let held: HashSet<(u32, u32)> =
                         test_ratings.iter().map(|r| (r.user, r.movie)).collect();
-                    DataDir::ratings_file(&DataDir::new(data).path("u.data"), movies)?
+                    DataDir::new(data)
+                        .ratings(movies)?
                         .into_iter()
                         .filter(|r| !held.contains(&(r.user, r.movie)))
                         .collect()

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::json;
 
-use movierec::data::DataDir;
+use movierec::data::{DataDir, Layout};
 use movierec::experiment::{self, RunResult, RunSpec};
 use movierec::modelfile;
 use movierec::split::SplitSpec;
@@ -16,16 +16,17 @@ use super::progress::Bar;
 
 #[derive(Args)]
 pub struct TrainArgs {
-    /// MovieLens 100K folder (u.data, u.item, u.genre, u1.base…).
+    /// A MovieLens folder, any release (`fetch-data --list`).
     #[arg(long)]
     data: PathBuf,
-    /// u1…u5, ua, ub, random:SEED or temporal (each user's latest 20% by time held out).
-    #[arg(long, default_value = "u1", conflicts_with_all = ["train", "test"])]
-    split: String,
-    /// Training ratings in u.data format (with --test).
+    /// u1…u5, ua, ub (100K's own), random:SEED, fold:1…5:SEED or temporal (each user's latest
+    /// 20% by time held out). Default: u1 on 100K, random:1 elsewhere.
+    #[arg(long, conflicts_with_all = ["train", "test"])]
+    split: Option<String>,
+    /// Training ratings (with --test): u.data's columns, or a release's .csv or .dat format.
     #[arg(long, requires = "test")]
     train: Option<PathBuf>,
-    /// Test ratings in u.data format (with --train).
+    /// Test ratings (with --train), in the same formats.
     #[arg(long, requires = "train")]
     test: Option<PathBuf>,
     #[command(flatten)]
@@ -48,7 +49,13 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
             train: train.clone(),
             test: test.clone(),
         },
-        _ => args.split.parse()?,
+        _ => match &args.split {
+            Some(split) => split.parse()?,
+            None if DataDir::new(&args.data).layout()? == Layout::Ml100k => {
+                SplitSpec::Canonical("u1".into())
+            }
+            None => SplitSpec::Random(1),
+        },
     };
     let spec = RunSpec {
         data: DataDir::new(&args.data),

@@ -1,10 +1,13 @@
-//! MovieLens 100K files as GroupLens publishes them: `u.item` (latin-1), `u.genre`, and rating
-//! files in the `u.data` format (`user<TAB>movie<TAB>rating<TAB>timestamp`).
+//! MovieLens releases as GroupLens publishes them, read into one in-memory data set: the 100K
+//! files (`u.data`, latin-1 `u.item`, `u.genre`), the `::` files of 1M and 10M, and the CSV files
+//! of 20M, 25M, 32M and the "latest" releases (see [`release`]).
 //!
 //! Every parser works on bytes plus a name for error messages, so the same code reads files
 //! natively and buffers in the browser; each error names the file and the 1-based line.
 
+mod formats;
 mod parse;
+pub mod release;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -50,7 +53,7 @@ pub struct Rating {
     pub timestamp: u64,
 }
 
-/// A movie as listed in `u.item`.
+/// A movie as its release lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Movie {
     pub id: u32,
@@ -58,6 +61,70 @@ pub struct Movie {
     pub title: String,
     pub year: Option<u16>,
     pub genres: Vec<String>,
+    /// IMDb and TMDB ids from `links.csv`, where the release has one.
+    #[serde(default)]
+    pub links: Links,
+}
+
+/// Where a movie can be looked up outside MovieLens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Links {
+    /// The number of an IMDb `tt` id (`tt0114709` is 114709).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imdb: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tmdb: Option<u32>,
+}
+
+impl Links {
+    pub fn is_empty(&self) -> bool {
+        self.imdb.is_none() && self.tmdb.is_none()
+    }
+}
+
+/// The steps of a release's rating scale: whole stars 1–5 (100K, 1M) or half stars 0.5–5.0
+/// (10M and later). Predictions are clipped into the scale; the page offers its steps.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stars {
+    #[default]
+    Whole,
+    Half,
+}
+
+/// The highest rating of every release.
+pub const TOP_RATING: f32 = 5.0;
+
+impl Stars {
+    /// Half stars if any rating is a half star (or 0.5), else whole stars.
+    pub fn of(ratings: &[Rating]) -> Self {
+        if ratings.iter().any(|r| r.rating.fract() != 0.0) {
+            Stars::Half
+        } else {
+            Stars::Whole
+        }
+    }
+    /// The lowest rating on the scale.
+    pub fn lowest(self) -> f32 {
+        match self {
+            Stars::Whole => 1.0,
+            Stars::Half => 0.5,
+        }
+    }
+    /// A prediction clipped into the scale (NaN becomes the middle, 3).
+    pub fn clip(self, x: f32) -> f32 {
+        if x.is_nan() {
+            3.0
+        } else {
+            x.clamp(self.lowest(), TOP_RATING)
+        }
+    }
+}
+
+/// Whether `rating` is a rating any release can hold: 0.5–5.0 in half steps.
+pub fn is_valid_rating(rating: f32) -> bool {
+    (0.5..=TOP_RATING).contains(&rating) && (rating * 2.0).fract() == 0.0
 }
 
 /// All movies of the data set, addressable by MovieLens id or by dense index (0..len).
@@ -76,6 +143,7 @@ impl Movies {
             title: format!("m{id}"),
             year: None,
             genres: Vec::new(),
+            links: Links::default(),
         };
         Self::new((1..=n).map(movie).collect())
     }
@@ -98,9 +166,13 @@ impl Movies {
     }
 }
 
+pub use formats::{
+    parse_csv_movies, parse_csv_ratings, parse_dat_movies, parse_dat_ratings, parse_links,
+};
 pub use parse::{
     latin1_to_string, parse_descriptions, parse_genres, parse_items, parse_ratings, shown,
 };
+pub use release::{DataDir, Layout};
 
 /// Larger than any MovieLens release's biggest file (ML-32M's ratings.csv is ~0.9 GB): anything
 /// bigger is not a MovieLens file, and is refused before it is read whole.
@@ -178,37 +250,4 @@ pub fn histories(ratings: &[Rating], movies: &Movies) -> BTreeMap<u32, History> 
             (u, v.into_iter().map(|(_, _, i, r)| (i, r)).collect())
         })
         .collect()
-}
-
-/// A MovieLens 100K folder on disk.
-#[derive(Debug, Clone)]
-pub struct DataDir {
-    pub root: PathBuf,
-}
-
-impl DataDir {
-    pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
-    }
-
-    pub fn path(&self, name: &str) -> PathBuf {
-        self.root.join(name)
-    }
-
-    /// Reads `u.genre` and `u.item`.
-    pub fn movies(&self) -> Result<Movies, DataError> {
-        let genre_path = self.path("u.genre");
-        let genres = parse_genres(&read_file(&genre_path)?, &genre_path.display().to_string())?;
-        let item_path = self.path("u.item");
-        parse_items(
-            &read_file(&item_path)?,
-            &item_path.display().to_string(),
-            &genres,
-        )
-    }
-
-    /// Reads any rating file in `u.data` format.
-    pub fn ratings_file(path: &Path, movies: &Movies) -> Result<Vec<Rating>, DataError> {
-        parse_ratings(&read_file(path)?, &path.display().to_string(), movies)
-    }
 }

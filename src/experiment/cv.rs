@@ -1,4 +1,5 @@
-//! u1…u5 cross-validation: the CNN and the baselines on each canonical fold, mean ± std.
+//! Five-fold cross-validation: the CNN and the baselines on each fold, mean ± std. 100K uses its
+//! canonical u1…u5; other releases a seeded partition into five ([`SplitSpec::Fold`]).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -6,9 +7,9 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::{RunResult, RunSpec, run};
-use crate::data::{DataDir, DataError};
+use crate::data::{DataDir, DataError, Layout};
 use crate::metrics::{MeanStd, Metrics, mean_std};
-use crate::split::SplitSpec;
+use crate::split::{FOLDS, SplitSpec};
 use crate::topn::TopN;
 use crate::train::{Progress, TrainConfig};
 
@@ -57,7 +58,7 @@ pub struct CvTables {
     pub top_n: Vec<CvTopNRow>,
 }
 
-/// u1…u5 cross-validation of the CNN and the baselines.
+/// Five-fold cross-validation of the CNN and the baselines.
 pub fn cross_validate(
     data: &DataDir,
     config: &TrainConfig,
@@ -67,10 +68,19 @@ pub fn cross_validate(
 ) -> Result<CvTables, DataError> {
     let mut per_model: BTreeMap<usize, (String, Vec<Metrics>)> = BTreeMap::new();
     let mut per_list: BTreeMap<usize, (String, Vec<TopN>)> = BTreeMap::new();
-    for fold in 1..=5 {
+    let canonical = data.layout()? == Layout::Ml100k;
+    for fold in 1..=FOLDS {
+        let split = if canonical {
+            SplitSpec::Canonical(format!("u{fold}"))
+        } else {
+            SplitSpec::Fold {
+                index: fold,
+                seed: config.seed,
+            }
+        };
         let spec = RunSpec {
             data: data.clone(),
-            split: SplitSpec::Canonical(format!("u{fold}")),
+            split,
             config: config.clone(),
             descriptions: descriptions.clone(),
         };

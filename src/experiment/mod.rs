@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::baselines::{self, BiasModel, BiasedMf, GlobalMean, MfConfig};
-use crate::data::{DataDir, DataError, Movies, Rating, parse_descriptions, read_file};
+use crate::data::{DataDir, DataError, Movies, Rating, Stars, parse_descriptions, read_file};
 use crate::list::ListWeights;
 use crate::metrics::{Metrics, metrics};
 use crate::model::MovieCnn;
@@ -50,29 +50,26 @@ pub struct RunResult {
     pub validation_ndcg: Option<f64>,
 }
 
-/// Per-movie figures from the training ratings, for the catalog shown in the browser.
+/// Per-movie figures from the training ratings, for the catalog shown in the browser: counts,
+/// mean, and the entropy of the ratings over the ten half-star steps (a whole-star release uses
+/// five of them).
 pub fn catalog(movies: &Movies, train: &[Rating]) -> Vec<CatalogEntry> {
-    let mut counts = vec![[0u32; 5]; movies.len()];
+    let mut counts = vec![[0u32; 10]; movies.len()];
+    let mut sums = vec![0f64; movies.len()];
     for r in train {
         if let Some(i) = movies.index_of(r.movie) {
-            counts[i][(r.rating.round().clamp(1.0, 5.0) as usize) - 1] += 1;
+            let step = (r.rating * 2.0).round().clamp(1.0, 10.0) as usize - 1;
+            counts[i][step] += 1;
+            sums[i] += f64::from(r.rating);
         }
     }
     movies
         .list
         .iter()
         .zip(counts)
-        .map(|(m, c)| {
+        .zip(sums)
+        .map(|((m, c), sum)| {
             let n: u32 = c.iter().sum();
-            let mean = if n == 0 {
-                0.0
-            } else {
-                c.iter()
-                    .enumerate()
-                    .map(|(k, &x)| (k + 1) as f32 * x as f32)
-                    .sum::<f32>()
-                    / n as f32
-            };
             let entropy = c
                 .iter()
                 .filter(|&&x| x > 0)
@@ -87,8 +84,13 @@ pub fn catalog(movies: &Movies, train: &[Rating]) -> Vec<CatalogEntry> {
                 year: m.year,
                 genres: m.genres.clone(),
                 n_ratings: n,
-                mean_rating: mean,
+                mean_rating: if n == 0 {
+                    0.0
+                } else {
+                    (sum / f64::from(n)) as f32
+                },
                 rating_entropy: entropy,
+                links: m.links,
             }
         })
         .collect()
@@ -104,18 +106,23 @@ pub(super) fn load_descriptions(
 
 /// The three baselines on a split, in the same harness.
 pub fn run_baselines(train: &[Rating], test: &[Rating], seed: u64) -> Vec<(String, Metrics)> {
+    let stars = Stars::of(train);
     vec![
         (
             "global mean".into(),
-            baselines::evaluate(&GlobalMean::fit(train), test),
+            baselines::evaluate(&GlobalMean::fit(train), test, stars),
         ),
         (
             "bias model".into(),
-            baselines::evaluate(&BiasModel::fit(train), test),
+            baselines::evaluate(&BiasModel::fit(train), test, stars),
         ),
         (
             "biased MF".into(),
-            baselines::evaluate(&BiasedMf::fit(train, &MfConfig::surprise(), seed), test),
+            baselines::evaluate(
+                &BiasedMf::fit(train, &MfConfig::surprise(), seed),
+                test,
+                stars,
+            ),
         ),
     ]
 }

@@ -76,7 +76,7 @@ pub fn eval_new_users(
     progress: &mut dyn Progress,
 ) -> Result<Vec<NewUserRow>, DataError> {
     let movies = data.movies()?;
-    let all = DataDir::ratings_file(&data.path("u.data"), &movies)?;
+    let all = data.ratings(&movies)?;
     let (test_users, train) = split_new_users(all, config.seed, validation);
     let descriptions = load_descriptions(descriptions)?;
     let device = crate::device();
@@ -152,7 +152,11 @@ impl Visitors<'_> {
             let b = self.bias.user_bias_from(&revealed);
             bias_pred.extend(h[last_k..].iter().map(|(m, _)| {
                 let id = self.movies.list[*m].id;
-                crate::metrics::clip_rating(self.bias.predict_with_user_bias(b, id))
+                self.rec
+                    .header
+                    .encoder
+                    .stars
+                    .clip(self.bias.predict_with_user_bias(b, id))
             }));
         }
         let actual: Vec<f32> = held

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ModelFileError;
 use crate::bounds::real;
-use crate::data::{Movie, Movies};
+use crate::data::{Links, Movie, Movies};
 use crate::encode::Encoder;
 use crate::list::{ListWeights, NewcomerList};
 use crate::metrics::Metrics;
@@ -25,6 +25,9 @@ pub struct CatalogEntry {
     pub mean_rating: f32,
     /// Shannon entropy (bits) of its training ratings, for the "worth rating" start list.
     pub rating_entropy: f32,
+    /// IMDb and TMDB ids, where the release has `links.csv`.
+    #[serde(default, skip_serializing_if = "Links::is_empty")]
+    pub links: Links,
 }
 
 /// Where the model came from.
@@ -94,6 +97,7 @@ impl ModelHeader {
                     title: c.title.clone(),
                     year: c.year,
                     genres: c.genres.clone(),
+                    links: c.links,
                 })
                 .collect(),
         )

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::Recommender;
+use crate::data::TOP_RATING;
 use crate::predict::History;
 
 /// One rating given by a visitor, in the order they gave them (oldest first).
@@ -28,11 +29,14 @@ pub const MAX_EXPLAINED: usize = 1_000;
 pub enum InputError {
     #[error("ratings[{index}]: unknown movie id {movie_id}")]
     UnknownMovie { index: usize, movie_id: u32 },
-    #[error("ratings[{index}]: rating {value} of movie {movie_id} is not a number from 1 to 5")]
+    #[error(
+        "ratings[{index}]: rating {value} of movie {movie_id} is not a number from {lowest} to 5"
+    )]
     BadRating {
         index: usize,
         movie_id: u32,
         value: f32,
+        lowest: f32,
     },
     #[error("ratings[{second}]: movie {movie_id} is already rated at ratings[{first}]")]
     Duplicate {
@@ -62,6 +66,7 @@ impl Recommender {
     /// Checks a visitor's ratings and turns them into a history of catalog indices.
     pub fn visitor_history(&self, ratings: &[VisitorRating]) -> Result<History, InputError> {
         let mut seen: HashMap<u32, usize> = HashMap::new();
+        let lowest = self.header.encoder.stars.lowest();
         ratings
             .iter()
             .enumerate()
@@ -70,11 +75,12 @@ impl Recommender {
                     index,
                     movie_id: r.movie_id,
                 })?;
-                if !(1.0..=5.0).contains(&r.rating) {
+                if !(lowest..=TOP_RATING).contains(&r.rating) {
                     return Err(InputError::BadRating {
                         index,
                         movie_id: r.movie_id,
                         value: r.rating,
+                        lowest,
                     });
                 }
                 if let Some(&first) = seen.get(&r.movie_id) {

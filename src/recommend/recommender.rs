@@ -4,7 +4,6 @@ use std::collections::HashMap;
 
 use burn::tensor::Device;
 
-use crate::metrics::clip_rating;
 use crate::model::{MovieCnn, MovieTable};
 use crate::modelfile::{self, ModelFileError, ModelHeader};
 use crate::predict::{Query, Scorer, predict_many, token_tensor};
@@ -64,11 +63,12 @@ impl Recommender {
         &self.model
     }
 
-    /// Predicted ratings (clipped to 1–5) of each query's targets (dense indices).
+    /// Predicted ratings (clipped to the rating scale) of each query's targets (dense indices).
     pub fn predict_indices(&self, queries: &[Query]) -> Vec<Vec<f32>> {
+        let stars = self.header.encoder.stars;
         predict_many(&self.scorer(), queries)
             .into_iter()
-            .map(|v| v.into_iter().map(clip_rating).collect())
+            .map(|v| v.into_iter().map(|p| stars.clip(p)).collect())
             .collect()
     }
 }

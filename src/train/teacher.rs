@@ -13,8 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::baselines::{BiasedMf, MfConfig, Predictor};
 use crate::bayes_mf::{BayesMfConfig, BayesianMf};
 use crate::bounds::{ConfigError, count, real};
-use crate::data::{Movies, Rating};
-use crate::metrics::clip_rating;
+use crate::data::{Movies, Rating, Stars};
 use crate::predict::History;
 
 /// Which factorisation teaches: exactly one, so it is an enum (`{"mf": {…}}` or
@@ -80,6 +79,7 @@ pub struct Teacher {
     pool: Vec<usize>,
     /// Catalog row → movie id.
     ids: Vec<u32>,
+    stars: Stars,
 }
 
 impl TeacherConfig {
@@ -119,6 +119,7 @@ impl Teacher {
                 .filter_map(|r| movies.index_of(r.movie))
                 .collect(),
             ids: movies.list.iter().map(|m| m.id).collect(),
+            stars: Stars::of(fit_ratings),
         }
     }
 
@@ -145,7 +146,7 @@ impl Teacher {
             taken.push(movie);
             out.push((
                 movie,
-                clip_rating(self.model.predict(user, self.ids[movie])),
+                self.stars.clip(self.model.predict(user, self.ids[movie])),
             ));
         }
         out
