@@ -90,7 +90,7 @@ fn draw(
     config: &TrainConfig,
 ) -> Result<Vec<(String, Row)>, Box<dyn std::error::Error>> {
     let movies = data.movies()?;
-    let all = DataDir::ratings_file(&data.path("u.data"), &movies)?;
+    let all = data.ratings(&movies)?;
     let (held_users, train) = split_new_users(all, config.seed, true);
     let device = movierec::device();
     let fitted = fit(&movies, &train, config, None, &device, &mut Quiet)?;

@@ -6,7 +6,35 @@
 
 use faer::linalg::solvers::DenseSolveCore;
 
+use crate::bounds::{ConfigError, MAX_TRAINING_BYTES, error};
 use crate::data::{Movies, Rating, histories};
+
+/// Bytes EASE holds at its peak for `n` movies: the f64 Gram matrix, its Cholesky factor and
+/// inverse, and the f32 weights (28 bytes a cell): 1,682 movies need 79 MB, ML-32M's 87,585 about
+/// 200 GiB.
+pub fn dense_bytes(n: usize) -> u64 {
+    (n as u64).saturating_mul(n as u64).saturating_mul(28)
+}
+
+/// Whether EASE over `n` movies fits the training memory budget; an error naming the field that
+/// asked for it and what to do instead.
+pub fn check_fits(field: &str, n: usize) -> Result<(), ConfigError> {
+    let needed = dense_bytes(n);
+    if needed <= MAX_TRAINING_BYTES {
+        return Ok(());
+    }
+    Err(error(
+        field,
+        format!(
+            "EASE's dense {n} × {n} solve, about {:.0} GiB",
+            needed as f64 / f64::from(1u32 << 30)
+        ),
+        format!(
+            "at most {} GiB: set {field} to null, or train on a release with fewer movies",
+            MAX_TRAINING_BYTES >> 30
+        ),
+    ))
+}
 
 /// The fitted item-item weights.
 #[derive(Debug, Clone)]

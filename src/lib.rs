@@ -49,7 +49,28 @@ mod web;
 
 use burn::tensor::Device;
 
-/// The compute device: burn's flex backend (SIMD kernels natively and, with simd128, in wasm).
+/// The device [`use_device`] chose; burn's flex backend (SIMD kernels natively and, with
+/// simd128, in wasm) unless it chose another.
 pub fn device() -> Device {
-    Device::flex()
+    CHOSEN_DEVICE.get().cloned().unwrap_or_else(Device::flex)
+}
+
+static CHOSEN_DEVICE: std::sync::OnceLock<Device> = std::sync::OnceLock::new();
+
+/// Chooses, once per process and before any training, where tensors live: `cpu`, or `cuda`
+/// (GPU 0) in a build with the `cuda` feature.
+pub fn use_device(name: &str) -> Result<(), String> {
+    let device = match name {
+        "cpu" => Device::flex(),
+        #[cfg(feature = "cuda")]
+        "cuda" => Device::cuda(0),
+        #[cfg(not(feature = "cuda"))]
+        "cuda" => {
+            return Err("this build has no CUDA backend; build with `--features cuda`".into());
+        }
+        other => return Err(format!("unknown device {other:?}: expected cpu or cuda")),
+    };
+    CHOSEN_DEVICE
+        .set(device)
+        .map_err(|_| "the device was already chosen".to_string())
 }

@@ -33,8 +33,9 @@ impl Ranker for ItemKnn {
 
 /// The history-only yardsticks of a split, each with its setting chosen on the carve-out.
 pub struct Yardsticks {
-    pub ease: Ease,
-    pub ease_lambda: f64,
+    /// EASE and its λ; `None` where its dense solve would not fit in memory (a catalog of more
+    /// than ~24,000 movies), and its row is left out of the tables.
+    pub ease: Option<(Ease, f64)>,
     pub knn: ItemKnn,
     pub knn_k: usize,
 }
@@ -42,19 +43,26 @@ pub struct Yardsticks {
 impl Yardsticks {
     /// EASE and item-kNN fitted on `train`, their λ and k chosen on its validation carve-out.
     pub fn fit(train: &[Rating], movies: &Movies, validation_fraction: f64, seed: u64) -> Self {
-        let (ease, ease_lambda) = fit_ease(train, movies, validation_fraction, seed);
+        let ease = ease::check_fits("EASE", movies.len())
+            .is_ok()
+            .then(|| fit_ease(train, movies, validation_fraction, seed));
         let (knn, knn_k) = fit_knn(train, movies, validation_fraction, seed);
-        Self {
-            ease,
-            ease_lambda,
-            knn,
-            knn_k,
-        }
+        Self { ease, knn, knn_k }
+    }
+
+    /// EASE's λ, if it was fitted.
+    pub fn ease_lambda(&self) -> Option<f64> {
+        self.ease.as_ref().map(|e| e.1)
     }
 
     /// The rows they add to a table, by name.
-    pub fn rankers(&self) -> [(&'static str, &dyn Ranker); 2] {
-        [("EASE", &self.ease), ("item-kNN", &self.knn)]
+    pub fn rankers(&self) -> Vec<(&'static str, &dyn Ranker)> {
+        let mut rows: Vec<(&'static str, &dyn Ranker)> = Vec::new();
+        if let Some((ease, _)) = &self.ease {
+            rows.push(("EASE", ease));
+        }
+        rows.push(("item-kNN", &self.knn));
+        rows
     }
 }
 

@@ -6,6 +6,7 @@ use serde::Serialize;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
+use crate::data::Stars;
 use crate::metrics::Metrics;
 use crate::recommend::Recommender;
 use crate::recommend::{MAX_TARGETS, RecommendOptions, VisitorRating};
@@ -31,6 +32,11 @@ struct CatalogItem<'a> {
     genres: &'a [String],
     n_ratings: u32,
     mean_rating: f32,
+    /// IMDb's `tt` number and TMDB's id, where the release has links.csv.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    imdb: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tmdb: Option<u32>,
 }
 
 /// Where the model came from, for the page's "about" line.
@@ -45,6 +51,8 @@ struct About<'a> {
     validation: Metrics,
     movies: usize,
     history_len: usize,
+    /// "whole" (1–5) or "half" (0.5–5 in half stars): what the page's stars offer.
+    stars: Stars,
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
@@ -183,6 +191,8 @@ impl MovieRec {
                 genres: &m.genres,
                 n_ratings: m.n_ratings,
                 mean_rating: m.mean_rating,
+                imdb: m.links.imdb,
+                tmdb: m.links.tmdb,
             })
             .collect();
         to_js(&items)
@@ -200,6 +210,7 @@ impl MovieRec {
             validation: h.training.validation,
             movies: h.catalog.len(),
             history_len: h.encoder.config.history_len,
+            stars: h.encoder.stars,
         })
     }
 

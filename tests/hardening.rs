@@ -71,10 +71,11 @@ fn a_recrafted_header_out_of_bounds_is_refused_before_anything_is_built() {
 #[test]
 fn a_header_asking_for_more_parameters_than_the_file_holds_is_refused() {
     let bytes = demo_bytes();
-    // Within each field's bounds, but 4096 × 4096 × 15 per convolution is far more than stored.
+    // Within each field's bounds and the memory budget, but 1024 × 1024 × 7 per convolution is
+    // far more than stored.
     let crafted = recrafted(&bytes, |h| {
-        h["model"]["user_filters"] = json!([4096, 4096]);
-        h["model"]["kernel_size"] = json!(15);
+        h["model"]["user_filters"] = json!([1024, 1024]);
+        h["model"]["kernel_size"] = json!(7);
     });
     let e = load_error(&crafted);
     assert!(

@@ -3,7 +3,7 @@
 
 import init, { MovieRec } from "./pkg/movierec.js";
 import * as storage from "./storage.js";
-import { starWidget, starText } from "./stars.js";
+import { starWidget, starText, starGlyphs } from "./stars.js";
 
 const MODEL_URL = "model.movierec";
 const OBSCURE_BELOW = 20;
@@ -20,6 +20,9 @@ const $ = (id) => document.getElementById(id);
 const fold = (s) => s.normalize("NFD").replace(/\p{Diacritic}/gu, "").toLowerCase();
 const state = { ratings: [], skipped: new Set(), resetArmed: null };
 let rec = null;
+let about = null;
+/** 1 (whole stars) or 0.5 (half stars), as the model was trained. */
+let step = 1;
 let catalog = [];
 let byId = new Map();
 /** Every movie id, best to rate first; the order depends only on the model, so it is computed once. */
@@ -40,16 +43,19 @@ async function main() {
   } catch (e) {
     return showError(e);
   }
+  about = rec.about();
+  step = about.stars === "half" ? 0.5 : 1;
+  storage.useCatalog(releaseName(about.data));
   catalog = rec.catalog();
   byId = new Map(catalog.map((m) => [m.movieId, m]));
   startOrder = Array.from(rec.startList(catalog.length));
   searchText = new Map(catalog.map((m) => [m.movieId, fold(`${m.title} ${m.year || ""}`)]));
-  const saved = storage.load(new Set(byId.keys()));
+  const saved = storage.load(new Set(byId.keys()), step);
   state.ratings = saved.ratings;
   state.skipped = new Set(saved.skipped);
   note(saved.problems.join(" "));
   setUpControls();
-  showAbout(rec.about());
+  showAbout(about);
   $("loading").hidden = true;
   $("app").hidden = false;
   renderAll();
@@ -131,14 +137,21 @@ function note(text) {
   $("note").textContent = text || "";
 }
 
+/** The release a model was trained on: the last part of its data folder ("ml-latest-small"). */
+function releaseName(data) {
+  return data.split(/[\\/]/).filter(Boolean).pop() || "MovieLens";
+}
+
 function showAbout(about) {
   const fmt = (x) => x.toFixed(3);
   const test = about.test
     ? `test RMSE ${fmt(about.test.rmse)}, MAE ${fmt(about.test.mae)}`
     : `validation RMSE ${fmt(about.validation.rmse)}`;
   $("about").textContent =
-    `Model: the CNN of Kutlimuratov & Atadjanova, trained on MovieLens 100K (${about.trainRatings.toLocaleString("en")} ratings, ` +
-    `split ${about.split}, preset ${about.preset}; ${test}). It runs entirely in your browser; ratings stay on this device.`;
+    `Model: the CNN of Kutlimuratov & Atadjanova, trained on MovieLens ${releaseName(about.data)} (${about.trainRatings.toLocaleString("en")} ratings, ` +
+    `split ${about.split}, preset ${about.preset}; ${test}). It runs entirely in your browser; ratings stay on this device. ` +
+    `Data: MovieLens by GroupLens Research, University of Minnesota (F. M. Harper and J. A. Konstan, ACM TiiS 5(4), 2015), ` +
+    `used for research under its licence: no commercial use, no endorsement by GroupLens implied. Movie links go to IMDb and TMDB.`;
 }
 
 function setUpControls() {
@@ -240,10 +253,30 @@ function movieRow(m, extra, rateLabel) {
   genres.className = "genres";
   genres.textContent = m.genres.join(" · ");
   info.append(title, genres);
+  const links = linksOf(byId.get(m.movieId));
+  if (links) info.append(links);
   li.append(info);
   if (extra) extra(li, info);
-  li.append(starWidget(m, ratingOf(m.movieId), rate, rateLabel));
+  li.append(starWidget(m, ratingOf(m.movieId), rate, rateLabel, step));
   return li;
+}
+
+/** Plain links to the movie's IMDb and TMDB pages (the page itself fetches nothing from them). */
+function linksOf(m) {
+  if (!m || (!m.imdb && !m.tmdb)) return null;
+  const span = document.createElement("span");
+  span.className = "links";
+  const add = (text, href) => {
+    const a = document.createElement("a");
+    a.href = href;
+    a.textContent = text;
+    a.rel = "noopener noreferrer";
+    a.target = "_blank";
+    span.append(a);
+  };
+  if (m.imdb) add("IMDb", `https://www.imdb.com/title/tt${String(m.imdb).padStart(7, "0")}/`);
+  if (m.tmdb) add("TMDB", `https://www.themoviedb.org/movie/${m.tmdb}`);
+  return span;
 }
 
 // Rows whose movie and shown rating are unchanged are kept rather than rebuilt: a click changes
@@ -371,7 +404,7 @@ function explain(generation, items, event) {
     if (!info) return;
     const line = document.createElement("span");
     line.className = "because";
-    line.textContent = `because you rated ${because.title} ${"★".repeat(ratingOf(because.movieId))}`;
+    line.textContent = `because you rated ${because.title} ${starGlyphs(ratingOf(because.movieId))}`;
     info.append(line);
   });
   if (event && event.timeStamp) stats.explained.push(performance.now() - event.timeStamp);
@@ -391,7 +424,7 @@ function exportRatings() {
 async function importRatings(e) {
   const file = e.target.files && e.target.files[0];
   if (!file) return;
-  const parsed = storage.parseImport(await file.text(), new Set(byId.keys()));
+  const parsed = storage.parseImport(await file.text(), new Set(byId.keys()), step);
   e.target.value = "";
   if (parsed.error) return note(`${file.name}: ${parsed.error}`);
   state.ratings = parsed.ratings;

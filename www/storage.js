@@ -2,11 +2,28 @@
 // Every reader is tolerant: bad entries are dropped with a message naming them, and an
 // unreadable saved state is set aside (not deleted) so nothing is lost.
 
-const KEY = "movierec.v1";
 const FORMAT = "movierec-ratings";
+// Ratings are movie ids of one catalog, and releases number movies differently (ML-100K's 2 is
+// GoldenEye, ml-latest's Jumanji): each catalog keeps its own ratings. ML-100K's keep the key
+// they always had.
+let KEY = "movierec.v1";
+let catalogName = "ml-100k";
+
+/** Chooses the catalog (a release's folder name, e.g. "ml-latest-small") whose ratings are kept. */
+export function useCatalog(name) {
+  catalogName = name;
+  KEY = name === "ml-100k" ? "movierec.v1" : `movierec.v1.${name}`;
+}
+
+/** Whether `rating` is on the model's scale: whole stars 1–5, or with `step` 0.5 half stars
+ * 0.5–5. */
+export function onScale(rating, step) {
+  const lowest = step === 0.5 ? 0.5 : 1;
+  return typeof rating === "number" && rating >= lowest && rating <= 5 && Number.isInteger(rating / (step === 0.5 ? 0.5 : 1));
+}
 
 /** Checks a list of {movieId, rating}; returns {ratings, problems} with problems naming entries. */
-export function validateRatings(list, knownIds, where) {
+export function validateRatings(list, knownIds, where, step = 1) {
   const ratings = [];
   const problems = [];
   const seen = new Set();
@@ -18,8 +35,8 @@ export function validateRatings(list, knownIds, where) {
     const rating = entry && entry.rating;
     if (!Number.isInteger(id) || !knownIds.has(id)) {
       problems.push(`${where}[${i}].movieId: unknown movie ${JSON.stringify(id)}`);
-    } else if (!Number.isInteger(rating) || rating < 1 || rating > 5) {
-      problems.push(`${where}[${i}].rating: ${JSON.stringify(rating)} is not a whole number from 1 to 5`);
+    } else if (!onScale(rating, step)) {
+      problems.push(`${where}[${i}].rating: ${JSON.stringify(rating)} is not ${step === 0.5 ? "0.5 to 5 in half stars" : "a whole number from 1 to 5"}`);
     } else if (seen.has(id)) {
       problems.push(`${where}[${i}]: movie ${id} is rated twice`);
     } else {
@@ -31,7 +48,7 @@ export function validateRatings(list, knownIds, where) {
 }
 
 /** Reads the saved state; never throws. */
-export function load(knownIds) {
+export function load(knownIds, step = 1) {
   let raw = null;
   try {
     raw = localStorage.getItem(KEY);
@@ -46,7 +63,7 @@ export function load(knownIds) {
     setAside(raw);
     return { ratings: [], skipped: [], problems: ["Saved ratings were unreadable; they were kept aside under " + KEY + ".corrupt and a fresh list started."] };
   }
-  const { ratings, problems } = validateRatings(state && state.ratings, knownIds, "saved ratings");
+  const { ratings, problems } = validateRatings(state && state.ratings, knownIds, "saved ratings", step);
   const skipped = Array.isArray(state && state.skipped) ? state.skipped.filter((id) => knownIds.has(id)) : [];
   if (problems.length) setAside(raw);
   return { ratings, skipped, problems };
@@ -75,6 +92,7 @@ export function exportText(ratings, titleOf) {
     {
       format: FORMAT,
       version: 1,
+      catalog: catalogName,
       exported: new Date().toISOString(),
       ratings: ratings.map((r) => ({ movieId: r.movieId, rating: r.rating, title: titleOf(r.movieId) })),
     },
@@ -84,7 +102,7 @@ export function exportText(ratings, titleOf) {
 }
 
 /** Parses an export file; returns {ratings} or {error}. */
-export function parseImport(text, knownIds) {
+export function parseImport(text, knownIds, step = 1) {
   let doc;
   try {
     doc = JSON.parse(text);
@@ -94,7 +112,12 @@ export function parseImport(text, knownIds) {
   if (!doc || doc.format !== FORMAT) {
     return { error: `The file is not a movierec ratings export (format should be "${FORMAT}")` };
   }
-  const { ratings, problems } = validateRatings(doc.ratings, knownIds, "ratings");
+  // Exports before catalogs were named are ML-100K's.
+  const from = typeof doc.catalog === "string" ? doc.catalog : "ml-100k";
+  if (from !== catalogName) {
+    return { error: `The file rates movies of ${from}, and this model's catalog is ${catalogName}: their movie ids differ` };
+  }
+  const { ratings, problems } = validateRatings(doc.ratings, knownIds, "ratings", step);
   if (problems.length) return { error: "Nothing imported. " + problems.slice(0, 3).join("; ") };
   return { ratings };
 }

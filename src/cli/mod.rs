@@ -4,10 +4,12 @@
 pub mod eval;
 pub mod experiments;
 pub mod fetch;
+pub mod inspect;
 pub mod output;
 pub mod plot;
 pub mod preset;
 pub mod progress;
 pub mod report;
 pub mod serve;
+pub mod synth;
 pub mod train;

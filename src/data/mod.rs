@@ -32,7 +32,7 @@ pub enum DataError {
     #[error("{0}")]
     Invalid(String),
     /// A configuration value out of bounds (see [`crate::bounds`]).
-    #[error("{0}")]
+    #[error(transparent)]
     Config(#[from] crate::bounds::ConfigError),
 }
 

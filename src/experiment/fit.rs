@@ -120,6 +120,12 @@ pub fn fit(
     progress: &mut dyn Progress,
 ) -> Result<Fitted, ConfigError> {
     config.check()?;
+    if config.neighbours.is_some() {
+        crate::ease::check_fits("neighbours", movies.len())?;
+    }
+    if config.list_teacher.is_some() {
+        crate::ease::check_fits("list_teacher", movies.len())?;
+    }
     let carve = validation_split(train_ratings, config.validation_fraction, config.seed);
     let encoder = Encoder::build(config.encoder.clone(), movies, &carve.fit, descriptions);
     let mut outcome = train(

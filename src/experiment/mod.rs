@@ -45,7 +45,7 @@ pub struct RunResult {
     /// Top-N figures of the CNN and its baselines on the test users.
     pub top_n: Vec<TopNRow>,
     /// EASE's λ, chosen on the validation carve-out.
-    pub ease_lambda: f64,
+    pub ease_lambda: Option<f64>,
     /// The CNN list's NDCG@10 on the validation carve-out (with a rank head).
     pub validation_ndcg: Option<f64>,
 }
@@ -202,12 +202,12 @@ fn top_n_on(
     split: &crate::split::Split,
     movies: &Movies,
     cfg: &TrainConfig,
-) -> (Vec<TopNRow>, f64) {
+) -> (Vec<TopNRow>, Option<f64>) {
     let cases = ranking::cases(&histories(&split.train, movies), &split.test, movies);
     let cnn = ranking::cnn_scores(scorer, &cases);
     let yardsticks =
         ranking::Yardsticks::fit(&split.train, movies, cfg.validation_fraction, cfg.seed);
     let popularity = ranking::popularity(&split.train, movies);
     let rows = ranking::table(&cnn, list, &yardsticks.rankers(), &cases, &popularity, 0);
-    (rows, yardsticks.ease_lambda)
+    (rows, yardsticks.ease_lambda())
 }
