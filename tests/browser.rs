@@ -556,3 +556,72 @@ fn load_in_page(bytes: &[u8]) -> String {
          catch (e) {{ return e.constructor.name + ': ' + e.message; }} }})()"
     )
 }
+
+/// A half-star release (a tiny model trained on a slice of ml-latest-small): the keyboard rates
+/// in half stars, each movie links to IMDb, the ratings are kept under that catalog's own key,
+/// and an export from ML-100K's catalog, whose ids mean other films, is refused.
+#[test]
+fn a_half_star_catalog_in_chromium() {
+    let pkg = built_pkg();
+    let dir = tempfile::tempdir().unwrap();
+    let model = common::tiny_latest_small_model(dir.path());
+    let server = Server::start(&model, &pkg);
+    let (chromium, _profile) = launch();
+    let tab = open(&chromium, &server.url);
+    tab.wait_for_element("#search").unwrap().click().unwrap();
+    tab.type_str("toy story").unwrap();
+    wait_for(
+        &tab,
+        "document.querySelector('#search-results li.movie')",
+        "search results",
+    );
+    let first: u32 = eval(
+        &tab,
+        "Number(document.querySelector('#search-results li.movie').dataset.movieId)",
+    );
+    // The first step is ½ star; six → make 3½.
+    tab.wait_for_element("#search-results li.movie button[data-stars='0.5']")
+        .unwrap()
+        .focus()
+        .unwrap();
+    for _ in 0..6 {
+        tab.press_key("ArrowRight").unwrap();
+    }
+    tab.press_key("Enter").unwrap();
+    wait_for(
+        &tab,
+        "document.querySelectorAll('#rated-list li.movie').length === 1",
+        "a half-star rating",
+    );
+    let saved: Vec<VisitorRating> = eval(
+        &tab,
+        "JSON.parse(localStorage.getItem('movierec.v1.ml-latest-small')).ratings",
+    );
+    assert_eq!(
+        saved,
+        vec![VisitorRating {
+            movie_id: first,
+            rating: 3.5
+        }]
+    );
+    assert_eq!(
+        eval::<Value>(&tab, "localStorage.getItem('movierec.v1')"),
+        Value::Null,
+        "ML-100K's ratings stay apart"
+    );
+    let imdb: String = eval(
+        &tab,
+        "document.querySelector('#rated-list li.movie .links a').href",
+    );
+    assert!(imdb.starts_with("https://www.imdb.com/title/tt"), "{imdb}");
+    let old = ratings_file(&[(1, 5)]);
+    tab.wait_for_element("#import")
+        .unwrap()
+        .set_input_files(&[old.path().to_str().unwrap()])
+        .unwrap();
+    wait_for(
+        &tab,
+        "document.getElementById('note').textContent.includes('their movie ids differ')",
+        "an export of another catalog refused",
+    );
+}

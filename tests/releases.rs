@@ -4,28 +4,14 @@
 //! `(no genres listed)`, half stars). No MovieLens file is committed.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+mod common;
 
 use movierec::data::{DataDir, Layout, Links, Stars};
 use movierec::split::{FOLDS, SplitSpec, load_split};
 
-fn latest_small() -> DataDir {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/ml-latest-small");
-    assert!(
-        root.join("ratings.csv").exists(),
-        "ml-latest-small not found at {}",
-        root.display()
-    );
-    DataDir::new(root)
-}
-
-fn folder(files: &[(&str, &[u8])]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, body) in files {
-        std::fs::write(dir.path().join(name), body).unwrap();
-    }
-    dir
-}
+use common::{folder, latest_small};
 
 fn error_of(dir: &Path) -> String {
     let data = DataDir::new(dir);
@@ -208,70 +194,11 @@ fn folds_partition_the_ratings_and_100k_splits_are_refused_elsewhere() {
     assert!(err.to_string().contains("is not 100K"), "{err}");
 }
 
-/// A slice of ml-latest-small in its own format: the first `users` users' ratings, the movies
-/// they rated and those movies' links, CRLF and quoting as published.
-fn latest_small_slice(users: u32) -> tempfile::TempDir {
-    let source = latest_small();
-    let read = |name: &str| std::fs::read_to_string(source.path(name)).unwrap();
-    let ratings = read("ratings.csv");
-    let mut kept = HashSet::new();
-    let mut lines = ratings.lines();
-    let mut out = format!("{}\r\n", lines.next().unwrap());
-    for line in lines {
-        let mut fields = line.split(',');
-        let user: u32 = fields.next().unwrap().parse().unwrap();
-        if user <= users {
-            kept.insert(fields.next().unwrap().to_string());
-            out.push_str(line);
-            out.push_str("\r\n");
-        }
-    }
-    let keep = |name: &str| {
-        let text = read(name);
-        let mut lines = text.lines();
-        let mut kept_text = format!("{}\r\n", lines.next().unwrap());
-        for line in lines.filter(|l| kept.contains(l.split(',').next().unwrap())) {
-            kept_text.push_str(line);
-            kept_text.push_str("\r\n");
-        }
-        kept_text
-    };
-    let (movies, links) = (keep("movies.csv"), keep("links.csv"));
-    folder(&[
-        ("ratings.csv", out.as_bytes()),
-        ("movies.csv", movies.as_bytes()),
-        ("links.csv", links.as_bytes()),
-    ])
-}
-
 #[test]
 fn a_model_trained_on_ml_latest_small_takes_half_stars_and_links_to_imdb() {
     use movierec::recommend::{RecommendOptions, Recommender, VisitorRating};
-    let data = latest_small_slice(40);
     let dir = tempfile::tempdir().unwrap();
-    let mut cfg = serde_json::to_value(movierec::train::TrainConfig::default_preset()).unwrap();
-    for (field, value) in [("token_dim", 8), ("movie_filters", 8), ("movie_dim", 8)] {
-        cfg["model"][field] = value.into();
-    }
-    cfg["model"]["user_filters"] = serde_json::json!([8, 16]);
-    cfg["epochs"] = 2.into();
-    cfg["teacher"] = serde_json::Value::Null;
-    let config = dir.path().join("tiny.json");
-    std::fs::write(&config, cfg.to_string()).unwrap();
-    let out = dir.path().join("small.movierec");
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_movierec"))
-        .args(["train", "--data"])
-        .arg(data.path())
-        .arg("--config")
-        .arg(&config)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.contains("split random:1"), "{stdout}");
-
+    let out = common::tiny_latest_small_model(dir.path());
     let rec = Recommender::from_bytes(&std::fs::read(&out).unwrap(), movierec::device()).unwrap();
     assert_eq!(rec.header.encoder.stars, Stars::Half);
     let toy_story = rec.header.catalog.iter().find(|m| m.id == 1).unwrap();
@@ -302,5 +229,64 @@ fn a_model_trained_on_ml_latest_small_takes_half_stars_and_links_to_imdb() {
     assert!(
         rec.recommend(&below_the_scale, &RecommendOptions::default())
             .is_err()
+    );
+}
+
+#[test]
+fn synth_writes_a_release_in_the_csv_format_and_the_shape_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("tiny");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_movierec"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let dest_arg = dest.display().to_string();
+    let o = run(&[
+        "synth", "--like", "tiny", "--dest", &dest_arg, "--seed", "3",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let data = DataDir::new(&dest);
+    assert_eq!(data.layout().unwrap(), Layout::Csv);
+    let movies = data.movies().unwrap();
+    let ratings = data.ratings(&movies).unwrap();
+    let users: HashSet<u32> = ratings.iter().map(|r| r.user).collect();
+    assert_eq!(
+        (users.len(), movies.len(), ratings.len()),
+        (300, 400, 12_000)
+    );
+    assert_eq!(Stars::of(&ratings), Stars::Half);
+    assert!(movies.list.iter().any(|m| m.title.contains(", The")));
+    assert!(movies.list.iter().all(|m| m.links.imdb.is_some()));
+    // Seeded: the same seed writes the same bytes.
+    let again = dir.path().join("again");
+    run(&[
+        "synth",
+        "--like",
+        "tiny",
+        "--dest",
+        &again.display().to_string(),
+        "--seed",
+        "3",
+    ]);
+    assert_eq!(
+        std::fs::read(dest.join("ratings.csv")).unwrap(),
+        std::fs::read(again.join("ratings.csv")).unwrap()
+    );
+    let o = run(&["inspect", "--data", &dest_arg]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("12000 ratings (half stars 0.5–5) by 300 users of 400 movies"),
+        "{out}"
+    );
+    // Without the cuda feature, asking for the GPU is refused with the reason.
+    let o = run(&["--device", "cuda", "inspect", "--data", &dest_arg]);
+    assert!(
+        cfg!(feature = "cuda")
+            || !o.status.success()
+                && String::from_utf8_lossy(&o.stderr).contains("--features cuda"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
     );
 }

@@ -1,7 +1,8 @@
 #![allow(dead_code)]
 //! Helpers shared by the integration tests: where the data lives and a small, fast configuration.
 
-use std::path::PathBuf;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
 use movierec::bounds::ConfigError;
 use movierec::data::{DataDir, Movies, Rating};
@@ -113,4 +114,88 @@ pub fn tensor_entry<'a>(meta: &'a mut ciborium::Value, name: &str) -> &'a mut ci
 /// Sets `key` of a descriptor map (`dtype`, `shape`, `data_offsets`).
 pub fn set_field(entry: &mut ciborium::Value, key: &str, value: ciborium::Value) {
     *map_field(entry, key) = value;
+}
+
+/// GroupLens's ml-latest-small beside the checkout (its CSVs are never committed).
+pub fn latest_small() -> DataDir {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/ml-latest-small");
+    assert!(
+        root.join("ratings.csv").exists(),
+        "ml-latest-small not found at {}",
+        root.display()
+    );
+    DataDir::new(root)
+}
+
+/// A temporary folder holding `files` (name, bytes).
+pub fn folder(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, body) in files {
+        std::fs::write(dir.path().join(name), body).unwrap();
+    }
+    dir
+}
+
+/// The first `users` users of ml-latest-small, the movies they rated and those movies' links, in
+/// its own format (CRLF, quoting as published), written to `dest`.
+pub fn latest_small_slice(users: u32, dest: &Path) {
+    let source = latest_small();
+    let read = |name: &str| std::fs::read_to_string(source.path(name)).unwrap();
+    let ratings = read("ratings.csv");
+    let mut kept = HashSet::new();
+    let mut lines = ratings.lines();
+    let mut out = format!("{}\r\n", lines.next().unwrap());
+    for line in lines {
+        let mut fields = line.split(',');
+        let user: u32 = fields.next().unwrap().parse().unwrap();
+        if user <= users {
+            kept.insert(fields.next().unwrap().to_string());
+            out.push_str(line);
+            out.push_str("\r\n");
+        }
+    }
+    let keep = |name: &str| {
+        let text = read(name);
+        let mut lines = text.lines();
+        let mut kept_text = format!("{}\r\n", lines.next().unwrap());
+        for line in lines.filter(|l| kept.contains(l.split(',').next().unwrap())) {
+            kept_text.push_str(line);
+            kept_text.push_str("\r\n");
+        }
+        kept_text
+    };
+    std::fs::create_dir_all(dest).unwrap();
+    std::fs::write(dest.join("ratings.csv"), out).unwrap();
+    std::fs::write(dest.join("movies.csv"), keep("movies.csv")).unwrap();
+    std::fs::write(dest.join("links.csv"), keep("links.csv")).unwrap();
+}
+
+/// Trains a tiny half-star model through the CLI on 40 users of ml-latest-small, sliced into
+/// `dir/ml-latest-small` (so the page files its ratings under that catalog's name); returns the
+/// model file's path.
+pub fn tiny_latest_small_model(dir: &Path) -> PathBuf {
+    let data = dir.join("ml-latest-small");
+    latest_small_slice(40, &data);
+    let mut cfg = serde_json::to_value(TrainConfig::default_preset()).unwrap();
+    for (field, value) in [("token_dim", 8), ("movie_filters", 8), ("movie_dim", 8)] {
+        cfg["model"][field] = value.into();
+    }
+    cfg["model"]["user_filters"] = serde_json::json!([8, 16]);
+    cfg["epochs"] = 2.into();
+    cfg["teacher"] = serde_json::Value::Null;
+    let config = dir.join("tiny.json");
+    std::fs::write(&config, cfg.to_string()).unwrap();
+    let out = dir.join("small.movierec");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_movierec"))
+        .args(["train", "--data"])
+        .arg(&data)
+        .arg("--config")
+        .arg(&config)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("split random:1"));
+    out
 }
