@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use super::parse::{RatingFields, RatingsBuilder, shown, split_title_year, utf8_text};
+use super::parse::{
+    RatingFields, RatingsBuilder, ratings_from_lines, shown, split_title_year, utf8_text,
+};
 use super::{DataError, Links, Movie, Movies, Rating, latin1_to_string, parse_err};
 
 /// `movies.dat` is ISO-8859-1 in 1M and UTF-8 in 10M: UTF-8 when the bytes are UTF-8.
@@ -91,31 +93,10 @@ pub fn parse_dat_ratings(
     movies: &Movies,
 ) -> Result<Vec<Rating>, DataError> {
     let text = utf8_text(bytes, file)?;
-    let mut out = RatingsBuilder::default();
-    for (n, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let fields: Vec<&str> = line.split("::").collect();
-        let [user, movie, rating, timestamp] = fields[..] else {
-            return Err(parse_err(
-                file,
-                n + 1,
-                format!(
-                    "expected `UserID::MovieID::Rating::Timestamp`, got {} fields",
-                    fields.len()
-                ),
-            ));
-        };
-        let fields = RatingFields {
-            user,
-            movie,
-            rating,
-            timestamp,
-        };
-        out.push(fields.check(file, n + 1, movies)?, n + 1);
-    }
-    out.finish(file)
+    let shape = "UserID::MovieID::Rating::Timestamp";
+    ratings_from_lines(text, (file, shape), movies, |line| {
+        line.split("::").collect()
+    })
 }
 
 /// Reads a CSV file whose header row must be `header`, calling `row` with each record's fields

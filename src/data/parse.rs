@@ -152,20 +152,33 @@ pub fn parse_items(bytes: &[u8], file: &str, genres: &[String]) -> Result<Movies
 /// Parses a rating file in `u.data` format; every movie must exist in `movies`.
 pub fn parse_ratings(bytes: &[u8], file: &str, movies: &Movies) -> Result<Vec<Rating>, DataError> {
     let text = utf8_text(bytes, file)?;
+    ratings_from_lines(
+        text,
+        (file, "user movie rating timestamp"),
+        movies,
+        |line| line.split_whitespace().collect(),
+    )
+}
+
+/// Ratings from `text`, one per non-empty line, each cut into its four fields by `split`;
+/// `shape` says how a line should look in an error.
+pub(super) fn ratings_from_lines<'a>(
+    text: &'a str,
+    (file, shape): (&str, &str),
+    movies: &Movies,
+    split: impl Fn(&'a str) -> Vec<&'a str>,
+) -> Result<Vec<Rating>, DataError> {
     let mut out = RatingsBuilder::default();
     for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let fields: Vec<&str> = line.split_whitespace().collect();
+        let fields = split(line);
         let [user, movie, rating, timestamp] = fields[..] else {
             return Err(parse_err(
                 file,
                 n + 1,
-                format!(
-                    "expected 4 fields (user movie rating timestamp), got {}",
-                    fields.len()
-                ),
+                format!("expected 4 fields ({shape}), got {}", fields.len()),
             ));
         };
         let fields = RatingFields {
