@@ -61,8 +61,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let (list, ndcg) = ranking::choose_list_weights(
                     &scores,
                     &cases,
-                    &popularity,
-                    fitted.newcomer_list,
+                    (&popularity, &ranking::genres(&movies)),
+                    fitted.list_weights(),
                 )
                 .ok_or("the model has no rank head")?;
                 println!(

@@ -103,7 +103,8 @@ fn draw(
         .filter(|h| h.len() > last_k)
         .collect();
     let popularity = ranking::popularity(&train, &movies);
-    let (ease, _) = ranking::fit_ease(&train, &movies, config.validation_fraction, config.seed);
+    let (ease, _) =
+        movierec::yardsticks::fit_ease(&train, &movies, config.validation_fraction, config.seed);
     let most_rated: Vec<f32> = popularity.iter().map(|&c| c as f32).collect();
     let known = fitted.rating_weight.ok_or("the model has no rank head")?;
     let mut lists: Vec<(String, ListWeights)> = vec![(

@@ -47,11 +47,21 @@ pub struct Ease {
 impl Ease {
     /// Fits on each user's rated movies (dense indices below `n_items`) with L2 weight `lambda`.
     pub fn fit(users: &[Vec<usize>], n_items: usize, lambda: f64) -> Self {
+        let rows: Vec<Vec<(usize, f32)>> = users
+            .iter()
+            .map(|items| items.iter().map(|&i| (i, 1.0)).collect())
+            .collect();
+        Self::fit_rows(&rows, n_items, lambda)
+    }
+
+    /// Fits on each user's row of (movie, value): 1 for the binary "rated" matrix, or the
+    /// rating itself for EASE on the ratings matrix.
+    pub fn fit_rows(users: &[Vec<(usize, f32)>], n_items: usize, lambda: f64) -> Self {
         let mut gram = faer::Mat::<f64>::zeros(n_items, n_items);
-        for items in users {
-            for &i in items {
-                for &j in items {
-                    gram[(i, j)] += 1.0;
+        for row in users {
+            for &(i, x) in row {
+                for &(j, y) in row {
+                    gram[(i, j)] += f64::from(x) * f64::from(y);
                 }
             }
         }
@@ -83,6 +93,18 @@ impl Ease {
             let row = &self.weights[i * self.n..(i + 1) * self.n];
             for (o, w) in out.iter_mut().zip(row) {
                 *o += w;
+            }
+        }
+        out
+    }
+
+    /// `x·B` for a user's row of (movie, value), as [`Ease::fit_rows`] read them.
+    pub fn scores_of_row(&self, row: &[(usize, f32)]) -> Vec<f32> {
+        let mut out = vec![0f32; self.n];
+        for &(i, x) in row {
+            let weights = &self.weights[i * self.n..(i + 1) * self.n];
+            for (o, w) in out.iter_mut().zip(weights) {
+                *o += x * w;
             }
         }
         out

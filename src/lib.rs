@@ -22,6 +22,7 @@ pub mod baselines;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod bayes_mf;
 pub mod bounds;
+pub mod calibration;
 pub mod data;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod ease;
@@ -46,6 +47,8 @@ pub mod topn;
 pub mod train;
 #[cfg(target_arch = "wasm32")]
 mod web;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod yardsticks;
 
 use burn::tensor::Device;
 

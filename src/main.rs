@@ -38,6 +38,9 @@ enum Command {
     Cv(cli::experiments::ExperimentArgs),
     /// The visitor scenario: unseen users revealing k = 1, 3, 5, 10, 20 ratings.
     EvalNewUsers(cli::experiments::NewUsersArgs),
+    /// The taste check: one-taste visitors (five liked films of a genre, two disliked of
+    /// another) and how much of each list follows them, beside the yardsticks.
+    Taste(cli::taste::TasteArgs),
     /// Download a MovieLens release (or take a zip downloaded by hand), check it, unpack it.
     FetchData(cli::fetch::FetchArgs),
     /// What a MovieLens folder holds, read and checked as training reads it.
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
         Command::Eval(a) => cli::eval::run(a),
         Command::Cv(a) => cli::experiments::cv(a),
         Command::EvalNewUsers(a) => cli::experiments::new_users(a),
+        Command::Taste(a) => cli::taste::run(a),
         Command::FetchData(a) => cli::fetch::run(a),
         Command::Serve(a) => cli::serve::run(a),
         Command::Inspect(a) => cli::inspect::run(a),

@@ -1,69 +1,21 @@
 //! The top-N harness: every list (the CNN's, the CNN's by rating alone, most rated, and every
-//! [`Ranker`]: EASE, item-kNN) scored on the same users, candidates and relevant movies, in the
-//! same run.
+//! [`Ranker`]: the yardsticks of [`crate::yardsticks`]) scored on the same users, candidates and
+//! relevant movies, in the same run.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::calibration::Genres;
 use crate::data::{Movies, Rating};
-use crate::ease::{self, Ease, rated_sets};
-use crate::knn::{self, ItemKnn};
-use crate::list::{ListWeights, NewcomerList};
+use crate::list::{ListCatalog, ListWeights};
 use crate::predict::{CatalogScores, History, Scorer, histories, score_catalog};
-use crate::topn::{LIKED, N, TopN, TopNAccumulator, top_n};
+use crate::topn::{LIKED, N, TopN, TopNAccumulator, short_head, top_n};
 
 /// A model of histories: the movies a user rated in, a score per catalog movie out (cornac's
 /// recommender, implicit's interface). What a yardstick needs to sit in [`table`].
 pub trait Ranker {
     fn scores(&self, history: &History) -> Vec<f32>;
-}
-
-impl Ranker for Ease {
-    fn scores(&self, history: &History) -> Vec<f32> {
-        Ease::scores(self, &items(history))
-    }
-}
-
-impl Ranker for ItemKnn {
-    fn scores(&self, history: &History) -> Vec<f32> {
-        ItemKnn::scores(self, &items(history))
-    }
-}
-
-/// The history-only yardsticks of a split, each with its setting chosen on the carve-out.
-pub struct Yardsticks {
-    /// EASE and its λ; `None` where its dense solve would not fit in memory (a catalog of more
-    /// than ~24,000 movies), and its row is left out of the tables.
-    pub ease: Option<(Ease, f64)>,
-    pub knn: ItemKnn,
-    pub knn_k: usize,
-}
-
-impl Yardsticks {
-    /// EASE and item-kNN fitted on `train`, their λ and k chosen on its validation carve-out.
-    pub fn fit(train: &[Rating], movies: &Movies, validation_fraction: f64, seed: u64) -> Self {
-        let ease = ease::check_fits("EASE", movies.len())
-            .is_ok()
-            .then(|| fit_ease(train, movies, validation_fraction, seed));
-        let (knn, knn_k) = fit_knn(train, movies, validation_fraction, seed);
-        Self { ease, knn, knn_k }
-    }
-
-    /// EASE's λ, if it was fitted.
-    pub fn ease_lambda(&self) -> Option<f64> {
-        self.ease.as_ref().map(|e| e.1)
-    }
-
-    /// The rows they add to a table, by name.
-    pub fn rankers(&self) -> Vec<(&'static str, &dyn Ranker)> {
-        let mut rows: Vec<(&'static str, &dyn Ranker)> = Vec::new();
-        if let Some((ease, _)) = &self.ease {
-            rows.push(("EASE", ease));
-        }
-        rows.push(("item-kNN", &self.knn));
-        rows
-    }
 }
 
 /// One user's top-N question: the movies they rated in what the lists may use (never listed),
@@ -136,6 +88,19 @@ pub fn evaluate_hiding(
     min_ratings: u32,
     mut scores: impl FnMut(usize) -> Vec<f32>,
 ) -> TopN {
+    evaluate_lists(cases, popularity, min_ratings, |k, excluded| {
+        top_n(&scores(k), excluded, N)
+    })
+}
+
+/// Scores each case's list, `list(k, excluded)` giving case `k`'s top N without the
+/// `excluded` movies (the case's history, and those of fewer than `min_ratings` ratings).
+pub fn evaluate_lists(
+    cases: &[Case],
+    popularity: &[u32],
+    min_ratings: u32,
+    mut list: impl FnMut(usize, &[bool]) -> Vec<usize>,
+) -> TopN {
     let mut acc = TopNAccumulator::new(popularity.to_vec());
     let obscure: Vec<bool> = popularity.iter().map(|&n| n < min_ratings).collect();
     for (k, case) in cases.iter().enumerate() {
@@ -143,9 +108,34 @@ pub fn evaluate_hiding(
         for &(m, _) in &case.history {
             seen[m] = true;
         }
-        acc.add(&top_n(&scores(k), &seen, N), &case.relevant);
+        acc.add(&list(k, &seen), &case.relevant);
     }
     acc.finish()
+}
+
+/// [`evaluate_lists`] of the CNN's lists as `list` arranges them (deep places and calibration
+/// to `genres` included).
+pub fn evaluate_cnn(
+    cases: &[Case],
+    cnn: &[CatalogScores],
+    list: &ListWeights,
+    (popularity, genres): (&[u32], &Genres),
+    min_ratings: u32,
+) -> TopN {
+    let head = short_head(popularity);
+    let catalog = ListCatalog {
+        popularity,
+        head: &head,
+        genres,
+    };
+    evaluate_lists(cases, popularity, min_ratings, |k, excluded| {
+        list.top(&cnn[k], &cases[k].history, &catalog, excluded, N)
+    })
+}
+
+/// Each catalog movie's genres, for calibrated lists.
+pub fn genres(movies: &Movies) -> Genres {
+    Genres::new(movies.list.iter().map(|m| m.genres.as_slice()))
 }
 
 /// The CNN's catalog scores for every case's history (each encoded once).
@@ -163,12 +153,12 @@ pub const NEIGHBOUR_WEIGHTS: [f32; 7] = [0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0];
 
 /// The list weights (rating weight, and the item-item term's weight when the scores carry one)
 /// with the best NDCG@10 on `cases` (validation cases: choose on them only) and that NDCG, or
-/// `None` without a rank head.
+/// `None` without a rank head; `template`'s other weights (newcomer list, popularity) are kept.
 pub fn choose_list_weights(
     scores: &[CatalogScores],
     cases: &[Case],
-    popularity: &[u32],
-    newcomer: Option<NewcomerList>,
+    catalog: (&[u32], &Genres),
+    template: ListWeights,
 ) -> Option<(ListWeights, f64)> {
     let first = scores.first()?;
     first.rank.as_ref()?;
@@ -181,14 +171,12 @@ pub fn choose_list_weights(
             .iter()
             .map(move |&neighbour_weight| ListWeights {
                 rating_weight: Some(rating_weight),
-                newcomer,
                 neighbour_weight,
+                ..template
             })
     });
     grid.map(|list| {
-        let figures = evaluate(cases, popularity, |k| {
-            list.scores(&scores[k], cases[k].history.len(), popularity)
-        });
+        let figures = evaluate_cnn(cases, scores, &list, catalog, 0);
         (list, figures.ndcg)
     })
     // Ties go to the smaller weights, the earlier in the grid.
@@ -199,65 +187,6 @@ pub fn choose_list_weights(
             _ => Some((list, ndcg)),
         },
     )
-}
-
-/// EASE with λ chosen by NDCG@10 on the validation carve-out of `train` (the same carve-out the
-/// CNN is validated on), then refitted on all of `train`. Returns the model and the λ.
-pub fn fit_ease(
-    train: &[Rating],
-    movies: &Movies,
-    validation_fraction: f64,
-    seed: u64,
-) -> (Ease, f64) {
-    let n = movies.len();
-    let carve = Carved::new(train, movies, validation_fraction, seed);
-    let lambda = carve.best(&ease::LAMBDAS, |sets, &l| Ease::fit(sets, n, l));
-    (Ease::fit(&rated_sets(train, movies), n, lambda), lambda)
-}
-
-/// Item-kNN with its neighbourhood size chosen as EASE's λ is, then refitted on all of `train`.
-pub fn fit_knn(
-    train: &[Rating],
-    movies: &Movies,
-    validation_fraction: f64,
-    seed: u64,
-) -> (ItemKnn, usize) {
-    let n = movies.len();
-    let carve = Carved::new(train, movies, validation_fraction, seed);
-    let k = carve.best(&knn::NEIGHBOURHOODS, |sets, &k| ItemKnn::fit(sets, n, k));
-    (ItemKnn::fit(&rated_sets(train, movies), n, k), k)
-}
-
-/// A validation carve-out of the training ratings, ready to choose a yardstick's setting on.
-struct Carved {
-    fit_sets: Vec<Vec<usize>>,
-    validation: Vec<Case>,
-    popularity: Vec<u32>,
-}
-
-impl Carved {
-    fn new(train: &[Rating], movies: &Movies, validation_fraction: f64, seed: u64) -> Self {
-        let carve = crate::split::validation_split(train, validation_fraction, seed);
-        Self {
-            fit_sets: rated_sets(&carve.fit, movies),
-            validation: cases(&histories(&carve.fit, movies), &carve.validation, movies),
-            popularity: popularity(&carve.fit, movies),
-        }
-    }
-
-    /// The setting of `grid` whose model has the best validation NDCG@10 (the last on ties).
-    fn best<P: Copy, M: Ranker>(&self, grid: &[P], fit: impl Fn(&[Vec<usize>], &P) -> M) -> P {
-        grid.iter()
-            .map(|p| {
-                let model = fit(&self.fit_sets, p);
-                let figures = evaluate(&self.validation, &self.popularity, |k| {
-                    model.scores(&self.validation[k].history)
-                });
-                (*p, figures.ndcg)
-            })
-            .max_by(|a, b| a.1.total_cmp(&b.1))
-            .map_or(grid[0], |(p, _)| p)
-    }
 }
 
 /// The movies of a history.
@@ -281,7 +210,7 @@ pub fn table(
     list: ListWeights,
     rankers: &[(&str, &dyn Ranker)],
     cases: &[Case],
-    popularity: &[u32],
+    (popularity, genres): (&[u32], &Genres),
     min_ratings: u32,
 ) -> Vec<TopNRow> {
     let evaluate = |scores: &dyn Fn(usize) -> Vec<f32>| {
@@ -293,9 +222,10 @@ pub fn table(
         figures,
     };
     let mut rows = Vec::new();
+    let cnn_row =
+        |list: &ListWeights| evaluate_cnn(cases, cnn, list, (popularity, genres), min_ratings);
     if list.rating_weight.is_some() {
-        let scores = |k: usize| list.scores(&cnn[k], cases[k].history.len(), popularity);
-        rows.push(row("CNN", evaluate(&scores)));
+        rows.push(row("CNN", cnn_row(&list)));
     }
     // Whenever the scores carry the term (whatever weight validation chose), so that every
     // fold of `cv` has the same rows.
@@ -304,8 +234,7 @@ pub fn table(
             neighbour_weight: 0.0,
             ..list
         };
-        let scores = |k: usize| alone.scores(&cnn[k], cases[k].history.len(), popularity);
-        rows.push(row("CNN without its item-item term", evaluate(&scores)));
+        rows.push(row("CNN without its item-item term", cnn_row(&alone)));
     }
     rows.push(row(
         "CNN, rating only",
@@ -316,30 +245,4 @@ pub fn table(
         rows.push(row(name, evaluate(&|k| ranker.scores(&cases[k].history))));
     }
     rows
-}
-
-/// The top-N table of a loaded model on `test`, each user's history being their `context`
-/// ratings, lists without movies of fewer than `min_ratings` ratings; EASE's λ is chosen on a
-/// `validation_fraction` carve-out of `context`, seeded as the model was trained.
-pub fn model_table(
-    rec: &crate::recommend::Recommender,
-    context: &[Rating],
-    test: &[Rating],
-    movies: &Movies,
-    validation_fraction: f64,
-    min_ratings: u32,
-) -> Vec<TopNRow> {
-    let cases = cases(&histories(context, movies), test, movies);
-    let cnn = cnn_scores(&rec.scorer(), &cases);
-    let seed = rec.header.training.seed;
-    let yardsticks = Yardsticks::fit(context, movies, validation_fraction, seed);
-    let popularity = popularity(context, movies);
-    table(
-        &cnn,
-        rec.header.list_weights(),
-        &yardsticks.rankers(),
-        &cases,
-        &popularity,
-        min_ratings,
-    )
 }

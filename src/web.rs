@@ -53,6 +53,9 @@ struct About<'a> {
     history_len: usize,
     /// "whole" (1–5) or "half" (0.5–5 in half stars): what the page's stars offer.
     stars: Stars,
+    /// The discovery setting the model's lists use unless the visitor moves the control (0
+    /// crowd favourites … 1 deep cuts); `null` for a model without a discovery range.
+    discovery: Option<f32>,
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
@@ -211,6 +214,7 @@ impl MovieRec {
             movies: h.catalog.len(),
             history_len: h.encoder.config.history_len,
             stars: h.encoder.stars,
+            discovery: h.discovery.map(|d| d.default),
         })
     }
 
@@ -226,7 +230,7 @@ impl MovieRec {
     }
 
     /// `ratings`: `[{movieId, rating}]` oldest first; `options`: `{n, genres, decade,
-    /// minRatings, explain}` (all optional; `explain: false` leaves `because` null, see
+    /// minRatings, explain, discovery}` (all optional; `explain: false` leaves `because` null, see
     /// `explain`). Returns `{basis: "model" | "popularity", items: [{movieId,
     /// title, year, genres, predicted, because: {movieId, title, lift} | null}]}`; with no
     /// ratings the items are a popularity list (`basis: "popularity"`).

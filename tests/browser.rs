@@ -326,6 +326,10 @@ fn wasm_agrees_with_native_and_rejects_bad_input() {
         ("movierec.recommend('nope', {})", "ratings"),
         ("movierec.recommend([], {n: 0})", "options.n"),
         (
+            "movierec.recommend([{movieId: 50, rating: 4}], {discovery: 2})",
+            "options.discovery",
+        ),
+        (
             "movierec.recommend([], {genres: ['Opera']})",
             "unknown genre",
         ),
@@ -485,6 +489,35 @@ fn the_page_follows_a_visitors_likes() {
     }
     let kept = lists[0].iter().filter(|m| lists[1].contains(m)).count();
     assert!(kept <= 5, "swapping the likes kept {kept} of the top 10");
+
+    // The discovery control: "deep cuts" changes the list and is remembered across visits; a
+    // saved value that is not a setting gives the model's default.
+    let slider = |tab: &Tab| eval::<String>(tab, "document.getElementById('discovery').value");
+    let default = slider(&tab);
+    assert_eq!(default, "0.3");
+    eval::<Value>(
+        &tab,
+        "(() => { const d = document.getElementById('discovery'); d.value = '1'; d.dispatchEvent(new Event('input')); return null; })()",
+    );
+    let deep = rec_ids(&tab)[..10].to_vec();
+    assert_ne!(deep, lists[1]);
+    assert_eq!(
+        eval::<String>(&tab, "localStorage.getItem('movierec.discovery')"),
+        "1"
+    );
+    for (saved, shown) in [("1", "1"), ("\"junk\"", default.as_str())] {
+        eval::<Value>(
+            &tab,
+            &format!("(localStorage.setItem('movierec.discovery', '{saved}'), null)"),
+        );
+        tab.reload(false, None).unwrap();
+        wait_for(
+            &tab,
+            "window.movierecStats && window.movierecStats.interactiveMs !== null",
+            "reload with a saved discovery setting",
+        );
+        assert_eq!(slider(&tab), shown);
+    }
 }
 
 /// In the page: the served model with `model.dropout` set to 1.5 in its header, lengths and

@@ -29,6 +29,7 @@ fn tiny_model_bytes(seed: u64) -> Vec<u8> {
         rating_weight: Some(1.0),
         newcomer_list: None,
         neighbours: None,
+        discovery: None,
         encoder,
         rating_offset: 3.5,
         catalog: catalog(&movies, &ratings),

@@ -56,8 +56,14 @@ fn recommendations_are_ranked_unrated_and_filtered() {
             .iter()
             .all(|i| ![50, 1, 100, 294].contains(&i.movie_id))
     );
-    // The list holds the best list scores among all unrated movies, best first, and shows each
-    // movie's predicted rating.
+    // At "crowd favourites" the list is drawn from the best list scores among all unrated
+    // movies (calibrated to the visitor's genres among the best 100), and shows each movie's
+    // predicted rating.
+    let crowd = RecommendOptions {
+        discovery: Some(0.0),
+        ..RecommendOptions::default()
+    };
+    let list = rec.recommend(&visitor(), &crowd).unwrap();
     let all: Vec<u32> = rec.header.catalog.iter().map(|m| m.id).collect();
     let unrated: Vec<u32> = all
         .into_iter()
@@ -67,9 +73,12 @@ fn recommendations_are_ranked_unrated_and_filtered() {
     every.sort_by(|a, b| b.total_cmp(a));
     let ids: Vec<u32> = list.items.iter().map(|i| i.movie_id).collect();
     let listed = rec.list_scores_for(&visitor(), &ids).unwrap();
-    assert!(listed.windows(2).all(|w| w[0] >= w[1]), "{listed:?}");
-    assert!((every[0] - listed[0]).abs() < 1e-5);
-    assert!((every[19] - listed[19]).abs() < 1e-5);
+    let pool = movierec::list::CALIBRATION_POOL;
+    assert!(
+        listed.iter().all(|&s| s >= every[pool - 1] - 1e-5),
+        "{listed:?}"
+    );
+    assert!(listed.iter().any(|&s| (s - every[0]).abs() < 1e-5));
     let predicted = rec.predict_visitor(&visitor(), &ids).unwrap();
     for (item, p) in list.items.iter().zip(predicted) {
         assert!((item.predicted - p).abs() < 1e-5);
@@ -362,5 +371,37 @@ fn the_list_follows_the_visitors_likes_and_explains_with_several_of_them() {
             .collect();
         assert!(named.iter().all(|m| liked.contains(m)), "{named:?}");
         assert!(named.len() >= 2, "all explanations name {named:?}");
+    }
+}
+
+#[test]
+fn the_discovery_setting_moves_the_list_from_crowd_favourites_to_deep_cuts() {
+    let rec = demo();
+    let at = |discovery: Option<f32>| {
+        let options = RecommendOptions {
+            n: 10,
+            discovery,
+            ..RecommendOptions::default()
+        };
+        rec.recommend(&taste(5.0, 1.0), &options)
+    };
+    let widely = |d: Option<f32>| {
+        let list = at(d).unwrap();
+        list.items.iter().filter(|i| i.widely_liked).count()
+    };
+    // "Deep cuts": nothing from the short head; the default gives it three places in ten.
+    assert_eq!(widely(Some(1.0)), 0);
+    assert!(widely(None) <= 7);
+    assert!(widely(Some(0.0)) >= widely(None));
+    // Explanations say which films are there partly because everyone likes them.
+    for item in at(None).unwrap().items {
+        if let Some(because) = item.because {
+            assert_eq!(because.widely_liked, item.widely_liked);
+        }
+    }
+    for bad in [f32::NAN, -0.1, 1.5, f32::INFINITY] {
+        let error = at(Some(bad)).unwrap_err();
+        assert!(matches!(error, InputError::BadDiscovery(_)), "{error}");
+        assert!(error.to_string().contains("options.discovery"));
     }
 }

@@ -85,3 +85,36 @@ fn new_visitor_cases_never_reveal_a_relevant_rating() {
         }
     }
 }
+
+#[test]
+fn the_figures_that_do_not_reward_popularity_match_hand_computed_values() {
+    use movierec::topn::{interleave, is_deep_place, mean_overlap, short_head};
+    // 0…39 ratings: 780 in all; the most rated 39, 38, … hold a third (257.4) once 32 is in.
+    let popularity: Vec<u32> = (0..40).collect();
+    let head = short_head(&popularity);
+    assert_eq!(head.iter().filter(|&&h| h).count(), 8);
+    assert!(head[32] && !head[31]);
+    let mut acc = TopNAccumulator::new(popularity);
+    acc.add(&(0..10).collect::<Vec<_>>(), &[1, 4, 20]); // hits 1 and 4, all beyond the head
+    acc.add(&(10..20).collect::<Vec<_>>(), &[25]); // no hit
+    acc.add(&(30..40).collect::<Vec<_>>(), &[35]); // a hit in the head only
+    let t = acc.finish();
+    let first = (1.0 / 3f64.log2() + 1.0 / 6f64.log2()) / (1.0 + 1.0 / 3f64.log2() + 0.5);
+    // The third user liked nothing beyond the head: not counted in the long-tail figure.
+    assert!((t.long_tail_ndcg - first / 2.0).abs() < 1e-12);
+    assert!(t.ndcg > t.long_tail_ndcg / 1.5);
+    let w = |p: f64| 1.0 / p.sqrt();
+    let stratified = (w(1.0) + w(4.0) + w(35.0)) / (w(1.0) + w(4.0) + w(20.0) + w(25.0) + w(35.0));
+    assert!((t.stratified_recall - stratified).abs() < 1e-12);
+    assert_eq!(t.overlap, 0.0);
+    assert!((t.short_head_share - 0.8 / 3.0).abs() < 1e-12);
+    // Two users with one list and a third with another: one pair in three overlaps fully.
+    let (a, b) = (vec![1, 2, 3], vec![4, 5, 6]);
+    assert!((mean_overlap(&[a.clone(), a.clone(), b], 10) - 1.0 / 3.0).abs() < 1e-12);
+    // Half the places to deep cuts: every second place; a tenth: the tenth place only.
+    assert_eq!(interleave(&[0, 1, 2, 3], &[5, 6], 0.5, 4), [0, 5, 1, 6]);
+    assert_eq!(interleave(&[0, 5, 1], &[5, 6], 0.5, 4), [0, 5, 1, 6]);
+    let deep: Vec<usize> = (0..10).filter(|&i| is_deep_place(i, 0.3)).collect();
+    assert_eq!(deep, [3, 6, 9]);
+    assert!((0..10).all(|i| is_deep_place(i, 1.0) && !is_deep_place(i, 0.0)));
+}

@@ -162,10 +162,31 @@ function setUpControls() {
   for (const id of ["genre", "decade", "hide-obscure"]) {
     $(id).addEventListener("change", (e) => renderRecommendations(e));
   }
+  if (about.discovery !== null && about.discovery !== undefined) {
+    const saved = storage.loadDiscovery();
+    $("discovery").value = String(saved === null ? about.discovery : saved);
+    $("discovery-control").hidden = false;
+    showDiscovery();
+    $("discovery").addEventListener("input", (e) => {
+      storage.saveDiscovery(Number($("discovery").value));
+      showDiscovery();
+      renderRecommendations(e);
+    });
+  }
   $("search").addEventListener("input", () => renderSearch());
   $("export").addEventListener("click", exportRatings);
   $("import").addEventListener("change", importRatings);
   $("reset").addEventListener("click", resetRatings);
+}
+
+/** Says what the discovery setting does: how many of every ten places go to films beyond the
+ * most-rated ones. */
+function showDiscovery() {
+  const tenths = Math.round(Number($("discovery").value) * 10);
+  $("discovery-label").textContent =
+    tenths === 0 ? "(only the best-scored films, popular ones included)"
+    : tenths === 10 ? "(only films beyond the most-rated ones)"
+    : `(${tenths} in 10 places for films beyond the most-rated ones)`;
 }
 
 // ---- ratings ---------------------------------------------------------------------------------
@@ -360,6 +381,7 @@ function renderRecommendations(event) {
     // The list first; its "because" lines (one model run per rating) right after, below.
     explain: false,
   };
+  if (!$("discovery-control").hidden) options.discovery = Number($("discovery").value);
   let result;
   const started = performance.now();
   try {
@@ -400,11 +422,17 @@ function explain(generation, items, event) {
     return;
   }
   reasons.forEach((because, j) => {
-    const info = because && document.querySelector(`#recs li[data-movie-id="${items[j].movieId}"] .info`);
+    const widely = items[j].widelyLiked;
+    const info = (because || widely) && document.querySelector(`#recs li[data-movie-id="${items[j].movieId}"] .info`);
     if (!info) return;
     const line = document.createElement("span");
     line.className = "because";
-    line.textContent = `because you rated ${because.title} ${starGlyphs(ratingOf(because.movieId))}`;
+    // A film of the short head is there partly because everyone likes it; say so.
+    line.textContent = !because
+      ? "widely liked"
+      : widely
+        ? `popular with everyone who liked ${because.title}`
+        : `because you rated ${because.title} ${starGlyphs(ratingOf(because.movieId))}`;
     info.append(line);
   });
   if (event && event.timeStamp) stats.explained.push(performance.now() - event.timeStamp);

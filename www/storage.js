@@ -15,6 +15,28 @@ export function useCatalog(name) {
   KEY = name === "ml-100k" ? "movierec.v1" : `movierec.v1.${name}`;
 }
 
+// The discovery setting is the visitor's taste in lists, not a catalog's: one key for all.
+const DISCOVERY_KEY = "movierec.discovery";
+
+/** The saved discovery setting (0 to 1, rounded to tenths), or null when none is saved or it
+ * is not a number from 0 to 1; never throws. */
+export function loadDiscovery() {
+  try {
+    const value = JSON.parse(localStorage.getItem(DISCOVERY_KEY));
+    return typeof value === "number" && value >= 0 && value <= 1 ? Math.round(value * 10) / 10 : null;
+  } catch {
+    return null;
+  }
+}
+
+export function saveDiscovery(value) {
+  try {
+    localStorage.setItem(DISCOVERY_KEY, JSON.stringify(value));
+  } catch {
+    /* storage full or blocked: the setting lasts this visit only */
+  }
+}
+
 /** Whether `rating` is on the model's scale: whole stars 1–5, or with `step` 0.5 half stars
  * 0.5–5. */
 export function onScale(rating, step) {

@@ -11,7 +11,6 @@ use movierec::data::{DataDir, Movies, Rating};
 use movierec::metrics::metrics;
 use movierec::modelfile::{self, TrainingInfo};
 use movierec::predict::{histories, predict_ratings};
-use movierec::ranking;
 use movierec::recommend::Recommender;
 use movierec::split::{SplitSpec, load_split};
 use movierec::train::TrainConfig;
@@ -61,7 +60,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         m.mae
     );
     let fraction = TrainConfig::default_preset().validation_fraction;
-    let top_n = ranking::model_table(
+    let top_n = movierec::experiment::model_table(
         &rec,
         &context_ratings,
         &test,
@@ -89,22 +88,12 @@ fn check_unseen(
     test: &[Rating],
     movies: &Movies,
 ) -> anyhow::Result<()> {
-    let spec = match trained.split.strip_prefix("files:") {
-        Some(files) => match files.split_once('|') {
-            Some((train, test)) => SplitSpec::Files {
-                train: train.into(),
-                test: test.into(),
-            },
-            None => return Ok(()),
-        },
-        None => trained.split.parse()?,
-    };
-    let folder = data.unwrap_or(Path::new(&trained.data));
-    let seen = match load_split(&DataDir::new(folder), &spec, movies) {
-        Ok(split) => split.train,
+    let seen = match training_ratings(trained, data, movies) {
+        Ok(Some(seen)) => seen,
+        Ok(None) => return Ok(()),
         Err(e) => {
             eprintln!(
-                "note: cannot load the model's training split {} to check for overlap: {e}",
+                "note: cannot load the model's training split {} to check for overlap: {e:#}",
                 trained.split
             );
             return Ok(());
@@ -122,10 +111,33 @@ fn check_unseen(
              was trained on, or train one on this split",
             test.len(),
             trained.split,
-            folder.display()
+            data.unwrap_or(Path::new(&trained.data)).display()
         );
     }
     Ok(())
+}
+
+/// The ratings a model was trained on, as its header names them (from `data` where given,
+/// else from the folder the header names); `None` for a files split without its test file.
+pub fn training_ratings(
+    trained: &TrainingInfo,
+    data: Option<&Path>,
+    movies: &Movies,
+) -> anyhow::Result<Option<Vec<Rating>>> {
+    let spec = match trained.split.strip_prefix("files:") {
+        Some(files) => match files.split_once('|') {
+            Some((train, test)) => SplitSpec::Files {
+                train: train.into(),
+                test: test.into(),
+            },
+            None => return Ok(None),
+        },
+        None => trained.split.parse()?,
+    };
+    let folder = data.unwrap_or(Path::new(&trained.data));
+    Ok(Some(
+        load_split(&DataDir::new(folder), &spec, movies)?.train,
+    ))
 }
 
 /// The ratings that give users their histories, and the test ratings.

@@ -81,6 +81,7 @@ pub fn new_users(args: NewUsersArgs) -> anyhow::Result<()> {
         println!("\nk = {} revealed ratings", r.k);
         report::print_top_n(&r.top_n);
     }
+    report::print_discovery(&rows);
     if args.json {
         println!(
             "{}",

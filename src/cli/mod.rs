@@ -12,4 +12,5 @@ pub mod progress;
 pub mod report;
 pub mod serve;
 pub mod synth;
+pub mod taste;
 pub mod train;

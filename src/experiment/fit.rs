@@ -8,7 +8,7 @@ use crate::bounds::ConfigError;
 use crate::data::{DataDir, Movies, Rating};
 use crate::ease::{Ease, rated_sets};
 use crate::encode::Encoder;
-use crate::list::{ListWeights, NewcomerList};
+use crate::list::{Discovery, ListWeights, NewcomerList};
 use crate::metrics::Metrics;
 use crate::model::MovieTable;
 use crate::modelfile::{ModelHeader, TrainingInfo};
@@ -31,6 +31,8 @@ pub struct Fitted {
     pub newcomer_list: Option<NewcomerList>,
     /// The list's item-item term (its weight chosen with the rating weight), as configured.
     pub neighbours: Option<Neighbours>,
+    /// The discovery control's range and default, as configured.
+    pub discovery: Option<Discovery>,
     /// The validation carve-out's NDCG@10 with that weight.
     pub validation_ndcg: Option<f64>,
 }
@@ -53,6 +55,9 @@ impl Fitted {
             rating_weight: self.rating_weight,
             newcomer: self.newcomer_list,
             neighbour_weight: self.neighbours.as_ref().map_or(0.0, |n| n.weight),
+            popularity_weight: self.discovery.map_or(0.0, |d| d.popularity_weight),
+            deep_share: self.discovery.map_or(0.0, |d| d.default),
+            calibration: self.discovery.map_or(0.0, |d| d.calibration),
         }
     }
 
@@ -87,6 +92,7 @@ impl Fitted {
             rating_weight: self.rating_weight,
             newcomer_list: self.newcomer_list,
             neighbours: self.neighbours.clone(),
+            discovery: self.discovery,
             encoder: self.encoder.clone(),
             rating_offset: self.outcome.mean_rating,
             catalog: catalog(movies, from.train),
@@ -139,7 +145,6 @@ pub fn fit(
     );
     // Everything after training scores the weights as the model file will hold them.
     outcome.model = crate::modelfile::to_stored_precision(outcome.model);
-    let newcomer_list = config.newcomer_list;
     // Learned with the rank head, or EASE's as fitted.
     let mut neighbours = outcome.neighbours.take().or_else(|| {
         config.neighbours.as_ref().map(|c| {
@@ -147,12 +152,19 @@ pub fn fit(
             Neighbours::strongest(movies.len(), c, |i, j| ease.weight(i, j))
         })
     });
+    let template = ListWeights {
+        newcomer: config.newcomer_list,
+        popularity_weight: config.discovery.map_or(0.0, |d| d.popularity_weight),
+        deep_share: config.discovery.map_or(0.0, |d| d.default),
+        calibration: config.discovery.map_or(0.0, |d| d.calibration),
+        ..ListWeights::default()
+    };
     let chosen = choose_list_weights(
         &outcome,
         &encoder,
         &carve,
         movies,
-        newcomer_list,
+        template,
         neighbours.as_ref(),
         device,
     );
@@ -173,8 +185,9 @@ pub fn fit(
         encoder,
         outcome,
         rating_weight: chosen.and_then(|c| c.0.rating_weight),
-        newcomer_list,
+        newcomer_list: config.newcomer_list,
         neighbours,
+        discovery: config.discovery,
         validation_ndcg: chosen.map(|c| c.1),
     })
 }
@@ -186,7 +199,7 @@ fn choose_list_weights(
     encoder: &Encoder,
     carve: &Carve,
     movies: &Movies,
-    newcomer_list: Option<NewcomerList>,
+    template: ListWeights,
     neighbours: Option<&Neighbours>,
     device: &burn::tensor::Device,
 ) -> Option<(ListWeights, f64)> {
@@ -207,5 +220,6 @@ fn choose_list_weights(
     };
     let scores = ranking::cnn_scores(&scorer, &cases);
     let popularity = ranking::popularity(&carve.fit, movies);
-    ranking::choose_list_weights(&scores, &cases, &popularity, newcomer_list)
+    let genres = ranking::genres(movies);
+    ranking::choose_list_weights(&scores, &cases, (&popularity, &genres), template)
 }

@@ -5,6 +5,7 @@
 mod cv;
 mod fit;
 mod new_users;
+pub mod taste;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -20,11 +21,14 @@ use crate::predict::{Scorer, histories, predict_ratings, token_tensor};
 use crate::ranking::{self, TopNRow};
 use crate::split::{SplitSpec, load_split};
 use crate::train::{Progress, TrainConfig, TrainOutcome};
+use crate::yardsticks::Yardsticks;
 
 pub use cv::{CvRow, CvTables, CvTopNRow, cross_validate};
 use fit::Provenance;
 pub use fit::{Fitted, fit};
-pub use new_users::{NewUserRow, REVEALED, eval_new_users, split_new_users};
+pub use new_users::{
+    DISCOVERY_SETTINGS, DiscoveryRow, NewUserRow, REVEALED, eval_new_users, split_new_users,
+};
 
 /// Inputs of one training run.
 #[derive(Debug, Clone)]
@@ -205,9 +209,36 @@ fn top_n_on(
 ) -> (Vec<TopNRow>, Option<f64>) {
     let cases = ranking::cases(&histories(&split.train, movies), &split.test, movies);
     let cnn = ranking::cnn_scores(scorer, &cases);
-    let yardsticks =
-        ranking::Yardsticks::fit(&split.train, movies, cfg.validation_fraction, cfg.seed);
+    let yardsticks = Yardsticks::fit(&split.train, movies, cfg.validation_fraction, cfg.seed);
     let popularity = ranking::popularity(&split.train, movies);
-    let rows = ranking::table(&cnn, list, &yardsticks.rankers(), &cases, &popularity, 0);
+    let genres = ranking::genres(movies);
+    let catalog = (popularity.as_slice(), &genres);
+    let rows = ranking::table(&cnn, list, &yardsticks.rankers(), &cases, catalog, 0);
     (rows, yardsticks.ease_lambda())
+}
+
+/// The top-N table of a loaded model on `test`, each user's history being their `context`
+/// ratings, lists without movies of fewer than `min_ratings` ratings; EASE's λ is chosen on a
+/// `validation_fraction` carve-out of `context`, seeded as the model was trained.
+pub fn model_table(
+    rec: &crate::recommend::Recommender,
+    context: &[Rating],
+    test: &[Rating],
+    movies: &Movies,
+    validation_fraction: f64,
+    min_ratings: u32,
+) -> Vec<TopNRow> {
+    let cases = ranking::cases(&histories(context, movies), test, movies);
+    let cnn = ranking::cnn_scores(&rec.scorer(), &cases);
+    let seed = rec.header.training.seed;
+    let yardsticks = Yardsticks::fit(context, movies, validation_fraction, seed);
+    let popularity = ranking::popularity(context, movies);
+    ranking::table(
+        &cnn,
+        rec.header.list_weights(),
+        &yardsticks.rankers(),
+        &cases,
+        (&popularity, &ranking::genres(movies)),
+        min_ratings,
+    )
 }

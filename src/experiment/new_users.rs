@@ -26,7 +26,20 @@ pub struct NewUserRow {
     /// Top-N lists from the k revealed ratings: relevant = the user's later ratings of 4 or more,
     /// candidates = every movie not among the k revealed.
     pub top_n: Vec<TopNRow>,
+    /// The CNN's list at each setting of [`DISCOVERY_SETTINGS`], on the same users.
+    pub discovery: Vec<DiscoveryRow>,
 }
+
+/// The CNN's top-N figures at one discovery setting.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiscoveryRow {
+    pub setting: f32,
+    #[serde(flatten)]
+    pub figures: crate::topn::TopN,
+}
+
+/// The discovery settings every new-visitor table reports (the page's control moves in tenths).
+pub const DISCOVERY_SETTINGS: [f32; 7] = [0.0, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0];
 
 /// How many earliest ratings are revealed; predictions are always of the ratings after the
 /// largest k, so every row scores the same ratings and the rows are comparable.
@@ -107,8 +120,12 @@ pub fn eval_new_users(
         .into_values()
         .filter(|h| h.len() > last_k)
         .collect();
-    let yardsticks =
-        ranking::Yardsticks::fit(&train, &movies, config.validation_fraction, config.seed);
+    let yardsticks = crate::yardsticks::Yardsticks::fit(
+        &train,
+        &movies,
+        config.validation_fraction,
+        config.seed,
+    );
     let visitors = Visitors {
         rec: &rec,
         bias: &bias,
@@ -123,7 +140,7 @@ pub fn eval_new_users(
 struct Visitors<'a> {
     rec: &'a Recommender,
     bias: &'a BiasModel,
-    yardsticks: &'a ranking::Yardsticks,
+    yardsticks: &'a crate::yardsticks::Yardsticks,
     popularity: Vec<u32>,
     movies: &'a Movies,
 }
@@ -166,19 +183,28 @@ impl Visitors<'_> {
         let cases = ranking::revealed_cases(held, k);
         let cnn = ranking::cnn_scores(&self.rec.scorer(), &cases);
         let list = self.rec.header.list_weights();
+        let genres = ranking::genres(self.movies);
+        let catalog = (self.popularity.as_slice(), &genres);
+        let discovery = DISCOVERY_SETTINGS
+            .iter()
+            .map(|&setting| DiscoveryRow {
+                setting,
+                figures: ranking::evaluate_cnn(
+                    &cases,
+                    &cnn,
+                    &list.at_discovery(setting),
+                    catalog,
+                    0,
+                ),
+            })
+            .collect();
         NewUserRow {
             k,
             cnn: metrics(&cnn_pred, &actual),
             bias: metrics(&bias_pred, &actual),
             n_predictions: actual.len(),
-            top_n: ranking::table(
-                &cnn,
-                list,
-                &self.yardsticks.rankers(),
-                &cases,
-                &self.popularity,
-                0,
-            ),
+            top_n: ranking::table(&cnn, list, &self.yardsticks.rankers(), &cases, catalog, 0),
+            discovery,
         }
     }
 }

@@ -7,7 +7,7 @@ use super::ModelFileError;
 use crate::bounds::real;
 use crate::data::{Links, Movie, Movies};
 use crate::encode::Encoder;
-use crate::list::{ListWeights, NewcomerList};
+use crate::list::{Discovery, ListWeights, NewcomerList};
 use crate::metrics::Metrics;
 use crate::model::ModelConfig;
 use crate::neighbours::Neighbours;
@@ -75,6 +75,10 @@ pub struct ModelHeader {
     /// one.
     #[serde(default)]
     pub neighbours: Option<Neighbours>,
+    /// The discovery control's range and default (see [`Discovery`]). Absent in older model
+    /// files, whose lists have no popularity term beyond the newcomer list's.
+    #[serde(default)]
+    pub discovery: Option<Discovery>,
 }
 
 impl ModelHeader {
@@ -84,6 +88,9 @@ impl ModelHeader {
             rating_weight: self.rating_weight,
             newcomer: self.newcomer_list,
             neighbour_weight: self.neighbours.as_ref().map_or(0.0, |n| n.weight),
+            popularity_weight: self.discovery.map_or(0.0, |d| d.popularity_weight),
+            deep_share: self.discovery.map_or(0.0, |d| d.default),
+            calibration: self.discovery.map_or(0.0, |d| d.calibration),
         }
     }
 
@@ -183,6 +190,9 @@ pub(super) fn validate_header(h: &ModelHeader) -> Result<(), ModelFileError> {
     }
     if let Some(list) = &h.newcomer_list {
         list.check().map_err(config)?;
+    }
+    if let Some(discovery) = &h.discovery {
+        discovery.check().map_err(config)?;
     }
     if let Some(neighbours) = &h.neighbours {
         neighbours

@@ -59,6 +59,7 @@ impl Recommender {
                             movie_id: entry.id,
                             title: entry.title.clone(),
                             lift: lifts[e][j],
+                            widely_liked: self.short_head[targets[j]],
                         }
                     })
             })

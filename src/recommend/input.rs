@@ -60,6 +60,8 @@ pub enum InputError {
     UnknownGenre(String),
     #[error("options.decade: {0} is not a decade (use e.g. 1990)")]
     BadDecade(u16),
+    #[error("options.discovery: {0} is not a number from 0 (crowd favourites) to 1 (deep cuts)")]
+    BadDiscovery(f32),
 }
 
 impl Recommender {

@@ -4,7 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::collections::HashMap;
+
+use crate::list::{CALIBRATION_POOL, ListWeights};
 use crate::modelfile::CatalogEntry;
+use crate::predict::History;
 use crate::predict::score_movies;
 
 mod explain;
@@ -29,6 +33,9 @@ pub struct RecommendOptions {
     /// Fill in `because` (one extra user encoding per rating). The page passes `false` and asks
     /// [`Recommender::explain`] afterwards, so the list shows before its explanations.
     pub explain: bool,
+    /// How far the list leans away from popularity: 0 "crowd favourites" to 1 "deep cuts";
+    /// `None`: the model's default (see [`crate::list::Discovery`]).
+    pub discovery: Option<f32>,
 }
 
 impl Default for RecommendOptions {
@@ -39,6 +46,7 @@ impl Default for RecommendOptions {
             decade: None,
             min_ratings: 0,
             explain: true,
+            discovery: None,
         }
     }
 }
@@ -51,6 +59,10 @@ pub struct Because {
     pub title: String,
     /// How much lower the movie's list score is without that rating.
     pub lift: f32,
+    /// The movie is also among the catalog's most rated (its short head): it is there for the
+    /// visitor's liked film and because it is widely liked ("popular with everyone who liked
+    /// …"), where a film beyond the head is there for the visitor's taste alone.
+    pub widely_liked: bool,
 }
 
 /// Explanations look at the visitor's most recent ratings only: leaving one out costs a user
@@ -67,6 +79,9 @@ pub struct Recommendation {
     /// Predicted rating, 1–5 (for the popularity list: the movie's smoothed mean rating).
     pub predicted: f32,
     pub because: Option<Because>,
+    /// Among the catalog's most rated (its short head, see [`crate::topn::short_head`]): the
+    /// list leans on popularity for it, as the discovery control says.
+    pub widely_liked: bool,
 }
 
 /// Where a list came from: the CNN, or (with no ratings yet) popularity.
@@ -178,6 +193,13 @@ impl Recommender {
         if let Some(decade) = options.decade.filter(|d| d % 10 != 0) {
             return Err(InputError::BadDecade(decade));
         }
+        let mut weights = self.header.list_weights();
+        if let Some(setting) = options.discovery {
+            if crate::list::check_setting("options.discovery", setting).is_err() {
+                return Err(InputError::BadDiscovery(setting));
+            }
+            weights = weights.at_discovery(setting);
+        }
         let mut rated = vec![false; catalog.len()];
         for &(m, _) in &history {
             rated[m] = true;
@@ -194,23 +216,8 @@ impl Recommender {
             .pop()
             .expect("one history in, one out");
         let popularity: Vec<u32> = candidates.iter().map(|&m| catalog[m].n_ratings).collect();
-        let list = self
-            .header
-            .list_weights()
-            .scores(&scores, history.len(), &popularity);
-        let mut ranked: Vec<usize> = (0..candidates.len()).collect();
-        ranked.sort_by(|&a, &b| {
-            list[b]
-                .total_cmp(&list[a])
-                .then(
-                    catalog[candidates[b]]
-                        .n_ratings
-                        .cmp(&catalog[candidates[a]].n_ratings),
-                )
-                .then(a.cmp(&b))
-        });
-        ranked.truncate(options.n);
-
+        let list = weights.scores(&scores, history.len(), &popularity);
+        let ranked = self.arrange(&weights, &history, &candidates, &list, options.n);
         let top: Vec<usize> = ranked.iter().map(|&c| candidates[c]).collect();
         let reasons = if options.explain {
             self.leave_one_out(&history, &top)
@@ -220,12 +227,65 @@ impl Recommender {
         let items = ranked
             .iter()
             .zip(reasons)
-            .map(|(&c, because)| item(&catalog[candidates[c]], scores.ratings[c], because))
+            .map(|(&c, because)| {
+                let m = candidates[c];
+                item(&catalog[m], scores.ratings[c], because, self.short_head[m])
+            })
             .collect();
         Ok(Recommendations {
             basis: Basis::Model,
             items,
         })
+    }
+
+    /// The list's candidates (their positions in `candidates`, scored `list`), ordered by score
+    /// (ties: the more rated, then catalog order) and arranged as `weights` say: deep places and
+    /// calibration to the visitor's genres ([`ListWeights::arrange`]).
+    fn arrange(
+        &self,
+        weights: &ListWeights,
+        history: &History,
+        candidates: &[usize],
+        list: &[f32],
+        n: usize,
+    ) -> Vec<usize> {
+        let catalog = &self.header.catalog;
+        let mut order: Vec<usize> = (0..candidates.len()).collect();
+        order.sort_by(|&a, &b| {
+            let ratings = |c: usize| catalog[candidates[c]].n_ratings;
+            list[b]
+                .total_cmp(&list[a])
+                .then(ratings(b).cmp(&ratings(a)))
+                .then(a.cmp(&b))
+        });
+        let pool = if weights.calibration > 0.0 {
+            CALIBRATION_POOL.max(n)
+        } else {
+            n
+        };
+        let deep: Vec<usize> = (order.iter().copied())
+            .filter(|&c| !self.short_head[candidates[c]])
+            .take(pool)
+            .collect();
+        order.truncate(pool);
+        // Arranged in catalog indices (the genres' and the history's), then mapped back.
+        let position: HashMap<usize, usize> = (order.iter().chain(&deep))
+            .map(|&c| (candidates[c], c))
+            .collect();
+        let in_catalog = |pool: &[usize]| pool.iter().map(|&c| candidates[c]).collect::<Vec<_>>();
+        let score = |m: usize| list[position[&m]];
+        weights
+            .arrange(
+                &in_catalog(&order),
+                &in_catalog(&deep),
+                score,
+                history,
+                &self.genres,
+                n,
+            )
+            .into_iter()
+            .map(|m| position[&m])
+            .collect()
     }
 
     /// Most-rated movies ranked by their smoothed mean rating.
@@ -246,7 +306,7 @@ impl Recommender {
             items: ranked
                 .into_iter()
                 .take(n)
-                .map(|(m, p)| item(&catalog[m], p, None))
+                .map(|(m, p)| item(&catalog[m], p, None, self.short_head[m]))
                 .collect(),
         }
     }
@@ -276,7 +336,12 @@ fn passes(movie: &CatalogEntry, options: &RecommendOptions) -> bool {
     genre_ok && decade_ok && movie.n_ratings >= options.min_ratings
 }
 
-fn item(movie: &CatalogEntry, predicted: f32, because: Option<Because>) -> Recommendation {
+fn item(
+    movie: &CatalogEntry,
+    predicted: f32,
+    because: Option<Because>,
+    widely_liked: bool,
+) -> Recommendation {
     Recommendation {
         movie_id: movie.id,
         title: movie.title.clone(),
@@ -284,5 +349,6 @@ fn item(movie: &CatalogEntry, predicted: f32, because: Option<Because>) -> Recom
         genres: movie.genres.clone(),
         predicted,
         because,
+        widely_liked,
     }
 }

@@ -16,6 +16,11 @@ pub struct Recommender {
     table: MovieTable,
     device: Device,
     index: HashMap<u32, usize>,
+    /// The catalog's short head ([`crate::topn::short_head`]): the films the discovery
+    /// setting's deep places pass over, and the ones explained as widely liked.
+    pub(super) short_head: Vec<bool>,
+    /// The catalog's genres, for calibrated lists.
+    pub(super) genres: crate::calibration::Genres,
 }
 
 impl Recommender {
@@ -32,7 +37,12 @@ impl Recommender {
             .enumerate()
             .map(|(i, m)| (m.id, i))
             .collect();
+        let ratings: Vec<u32> = header.catalog.iter().map(|m| m.n_ratings).collect();
         Self {
+            short_head: crate::topn::short_head(&ratings),
+            genres: crate::calibration::Genres::new(
+                header.catalog.iter().map(|m| m.genres.as_slice()),
+            ),
             header,
             model,
             table,

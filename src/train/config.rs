@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bounds::{ConfigError, MAX_HISTORY, MAX_TRAINING_BYTES, count, error, memory, real};
 use crate::encode::EncoderConfig;
-use crate::list::NewcomerList;
+use crate::list::{Discovery, NewcomerList};
 use crate::model::ModelConfig;
 use crate::neighbours::NeighboursConfig;
 
@@ -83,6 +83,11 @@ pub struct TrainConfig {
     /// [`crate::neighbours`]). Absent: none.
     #[serde(default)]
     pub neighbours: Option<NeighboursConfig>,
+    /// The discovery control's range and default, written to the model file as it is (chosen
+    /// on `eval-new-users --validation`'s users: `cargo run --release --example
+    /// discovery_grid`). Absent: no popularity term beyond the newcomer list's.
+    #[serde(default)]
+    pub discovery: Option<Discovery>,
     pub seed: u64,
 }
 
@@ -117,6 +122,7 @@ impl TrainConfig {
             list_teacher: None,
             newcomer_list: None,
             neighbours: None,
+            discovery: None,
             seed: 1,
         }
     }
@@ -129,8 +135,11 @@ impl TrainConfig {
     /// newcomer's first few ratings and a quarter of the rest to a few random ones; a Bayesian
     /// matrix factorisation teacher rating 32 unrated movies per example at weight 1, and EASE
     /// teaching the rank head its lists of histories of 20 ratings or more; a newcomer list
-    /// that fades out at 20 ratings, its item-item term weighing 6 at first so that a few liked
-    /// films lift their kind whatever weight the carve-out picks for known users; an item-item
+    /// that fades out at 20 ratings, its item-item term weighing 24 at first so that a few liked
+    /// films lift their kind whatever weight the carve-out picks for known users; a popularity
+    /// weight of −1 at every length, three places in ten for films beyond the short head and a
+    /// genre calibration of λ 0.3 fading with the newcomer list (chosen on validation users by
+    /// the rule in docs/experiments.md, "Lists that follow taste"); an item-item
     /// term of 16 EASE neighbours per movie whose weights are learned with the rank head,
     /// counted from the first rating; at most 13 epochs (the best is usually the 10th to the
     /// 13th), within `cv`'s 10-minute budget.
@@ -170,9 +179,14 @@ impl TrainConfig {
                 fade_ratings: 20,
                 rating_weight: 4.0,
                 popularity_weight: 2.0,
-                neighbour_weight: Some(6.0),
+                neighbour_weight: Some(24.0),
             }),
             neighbours: Some(NeighboursConfig::tuned()),
+            discovery: Some(Discovery {
+                popularity_weight: -1.0,
+                calibration: 0.3,
+                default: 0.3,
+            }),
             seed: 1,
         }
     }
@@ -190,6 +204,17 @@ impl TrainConfig {
 }
 
 impl TrainConfig {
+    /// The list's newcomer weights and discovery range.
+    fn check_list(&self) -> Result<(), ConfigError> {
+        if let Some(list) = &self.newcomer_list {
+            list.check()?;
+        }
+        match &self.discovery {
+            Some(discovery) => discovery.check(),
+            None => Ok(()),
+        }
+    }
+
     /// Weights, gradients, two optimiser moments and a weight average (5 × 4 bytes a
     /// parameter), and one step's activations three times over (kept for the backward pass,
     /// and their gradients), within [`MAX_TRAINING_BYTES`]. The catalog is not known yet: a
@@ -256,9 +281,7 @@ impl TrainConfig {
             teacher.check()?;
         }
         self.check_training_memory()?;
-        if let Some(list) = &self.newcomer_list {
-            list.check()?;
-        }
+        self.check_list()?;
         if let Some(neighbours) = &self.neighbours {
             neighbours.check()?;
             if self.model.rank_dim == 0 {
