@@ -79,7 +79,7 @@ export class MovieRec {
     }
     /**
      * `ratings`: `[{movieId, rating}]` oldest first; `options`: `{n, genres, decade,
-     * minRatings, explain}` (all optional; `explain: false` leaves `because` null, see
+     * minRatings, explain, discovery}` (all optional; `explain: false` leaves `because` null, see
      * `explain`). Returns `{basis: "model" | "popularity", items: [{movieId,
      * title, year, genres, predicted, because: {movieId, title, lift} | null}]}`; with no
      * ratings the items are a popularity list (`basis: "popularity"`).
