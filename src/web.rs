@@ -100,7 +100,14 @@ fn options_from_js(value: JsValue) -> Result<RecommendOptions, JsError> {
     from_js(value, "options")
 }
 
-const OPTION_KEYS: &[&str] = &["n", "genres", "decade", "minRatings", "explain", "discovery"];
+const OPTION_KEYS: &[&str] = &[
+    "n",
+    "genres",
+    "decade",
+    "minRatings",
+    "explain",
+    "discovery",
+];
 const RATING_KEYS: &[&str] = &["movieId", "rating"];
 
 /// serde-wasm-bindgen reads only the fields it knows, so a misspelt option (`{nn: 5}`) would be
