@@ -14,10 +14,10 @@ use movierec::experiment::taste::{self, TasteVisitor};
 use movierec::experiment::{REVEALED, catalog, fit, split_new_users};
 use movierec::list::{ListCatalog, ListWeights, NewcomerList};
 use movierec::predict::{History, histories, score_catalog, token_tensor};
-use movierec::ranking::{self, Case, Ranker};
+use movierec::ranking::{self, Case};
 use movierec::topn::{N, TopN, short_head};
 use movierec::train::{Quiet, TrainConfig};
-use movierec::yardsticks::Yardsticks;
+use movierec::yardsticks::{MostRated, Yardsticks};
 
 const POPULARITY_WEIGHTS: [f32; 3] = [0.0, -0.5, -1.0];
 /// The share of places given to films beyond the short head.
@@ -151,7 +151,7 @@ fn draw(
     );
     let carve_popularity = ranking::popularity(&fitted.carve.fit, &movies);
     let mut rows = Vec::new();
-    let most_rated = MostRated(popularity.iter().map(|&p| p as f32).collect());
+    let most_rated = MostRated::new(&popularity);
     let mut rankers = yard.rankers();
     rankers.push(("most rated", &most_rated));
     for (name, ranker) in rankers {
@@ -230,12 +230,4 @@ fn push_taste(
 ) {
     let t = taste::taste_row(String::new(), lists, visitors, cat);
     row.extend([t.in_genre, t.blockbusters, t.overlap, t.in_disliked_genre]);
-}
-
-struct MostRated(Vec<f32>);
-
-impl Ranker for MostRated {
-    fn scores(&self, _: &History) -> Vec<f32> {
-        self.0.clone()
-    }
 }

@@ -24,6 +24,22 @@ impl Ranker for RatingsEase {
     }
 }
 
+/// The most-rated list, the same for everyone: the popularity yardstick as a [`Ranker`].
+pub struct MostRated(Vec<f32>);
+
+impl MostRated {
+    /// From each catalog movie's training ratings.
+    pub fn new(popularity: &[u32]) -> Self {
+        Self(popularity.iter().map(|&p| p as f32).collect())
+    }
+}
+
+impl Ranker for MostRated {
+    fn scores(&self, _: &History) -> Vec<f32> {
+        self.0.clone()
+    }
+}
+
 impl Ranker for ItemKnn {
     fn scores(&self, history: &History) -> Vec<f32> {
         ItemKnn::scores(self, &items(history))

@@ -12,6 +12,7 @@ use crate::predict::History;
 use crate::ranking::Ranker;
 use crate::recommend::{RecommendOptions, Recommender, VisitorRating};
 use crate::topn::{N, mean_overlap, top_n};
+use crate::yardsticks::MostRated;
 
 /// Films a visitor loves, and films of another genre they dislike.
 const LIKES: usize = 5;
@@ -147,23 +148,15 @@ pub fn taste_check(
         });
         rows.push(taste_row(name, &lists, visitors, catalog));
     }
-    let popularity: Vec<f32> = catalog.iter().map(|m| m.n_ratings as f32).collect();
+    let popularity: Vec<u32> = catalog.iter().map(|m| m.n_ratings).collect();
     let mut others: Vec<(&str, &dyn Ranker)> = rankers.to_vec();
-    let most_rated = MostRated(popularity);
+    let most_rated = MostRated::new(&popularity);
     others.push(("most rated", &most_rated));
     for (name, ranker) in others {
         let lists = ranker_lists(ranker, visitors, catalog.len(), lowest);
         rows.push(taste_row(name.into(), &lists, visitors, catalog));
     }
     rows
-}
-
-struct MostRated(Vec<f32>);
-
-impl Ranker for MostRated {
-    fn scores(&self, _: &History) -> Vec<f32> {
-        self.0.clone()
-    }
 }
 
 /// Each visitor's top 10 from a history-only model of `n_movies` movies.
