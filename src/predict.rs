@@ -175,38 +175,29 @@ pub fn score_movies(
     histories: &[&[(usize, f32)]],
     targets: &[usize],
 ) -> Vec<CatalogScores> {
-    const USERS_PER_BATCH: usize = 16;
-    let (model, device) = (scorer.model, scorer.device);
-    let t = targets.len();
+    let model = scorer.model;
+    let [n, hidden] = scorer.table.hidden.dims();
+    // The whole table is scored and the targets picked from it (gathering them cost more);
+    // a batch of users holds at most this many hidden activations.
+    const ACTIVATIONS_PER_BATCH: usize = 1 << 24;
+    let users_per_batch = (ACTIVATIONS_PER_BATCH / (n * hidden).max(1)).clamp(1, 16);
     let mut out = Vec::with_capacity(histories.len());
-    if t == 0 {
-        let empty = CatalogScores {
-            ratings: Vec::new(),
-            rank: model.has_rank_head().then(Vec::new),
-            neighbours: scorer.neighbours.map(|_| Vec::new()),
-        };
-        return vec![empty; histories.len()];
-    }
-    let indices: Vec<i64> = targets.iter().map(|&m| m as i64).collect();
-    for batch in histories.chunks(USERS_PER_BATCH) {
+    for batch in histories.chunks(users_per_batch) {
         let users = scorer.encode(batch);
-        let b = batch.len();
-        let repeated: Vec<i64> = (0..b).flat_map(|_| indices.iter().copied()).collect();
-        let target_tensor = Tensor::from_data(TensorData::new(repeated, [b, t]), device);
         let to_vec = |x: Tensor<2>| x.try_into_vec_as::<f32>().expect("f32 scores");
-        let ratings = to_vec(model.score(scorer.table, &users, target_tensor));
-        let picked = Tensor::from_data(TensorData::new(indices.clone(), [t]), device);
-        let rank = model
-            .rank_logits(&users)
-            .map(|logits| to_vec(logits.select(1, picked)));
-        for row in 0..b {
+        let ratings = to_vec(model.score_table(scorer.table, &users));
+        let rank = model.rank_logits(&users).map(to_vec);
+        let pick = |all: &[f32], row: usize| -> Vec<f32> {
+            targets.iter().map(|&m| all[row * n + m]).collect()
+        };
+        for row in 0..batch.len() {
             out.push(CatalogScores {
-                ratings: ratings[row * t..(row + 1) * t]
-                    .iter()
+                ratings: pick(&ratings, row)
+                    .into_iter()
                     .map(|p| scorer.encoder.stars.clip(p + scorer.mean_rating))
                     .collect(),
-                rank: rank.as_ref().map(|r| r[row * t..(row + 1) * t].to_vec()),
-                neighbours: scorer.neighbours.map(|n| n.scores(batch[row], targets)),
+                rank: rank.as_ref().map(|r| pick(r, row)),
+                neighbours: scorer.neighbours.map(|nb| nb.scores(batch[row], targets)),
             });
         }
     }

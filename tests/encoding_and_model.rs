@@ -364,6 +364,17 @@ fn model_shapes_and_padding_with_and_without_each_optional_path() {
         let v = scores(&users, vec![0, 1, 2, 3, 4, 5]);
         assert!(v.iter().all(|x| x.is_finite()));
 
+        // Scoring the whole table (the list's path) gives each movie the score gathering it
+        // gives.
+        let whole: Vec<f32> = model.score_table(&table, &users).try_into_vec_as().unwrap();
+        assert_eq!(whole.len(), 2 * 1682);
+        for (k, &m) in [0usize, 1, 2].iter().enumerate() {
+            let (x, y) = (whole[m], v[k]);
+            assert!((x - y).abs() < 1e-4, "{label}: movie {m}: {x} vs {y}");
+            let (x, y) = (whole[1682 + 3 + m], v[3 + k]);
+            assert!((x - y).abs() < 1e-4, "{label}: movie {}: {x} vs {y}", 3 + m);
+        }
+
         // `b` padded to `a`'s length in the batch scores exactly as `b` alone: padding is
         // masked out of the pooling, and the bags hold only real ratings.
         let alone = encode(&[&b]);

@@ -285,6 +285,30 @@ impl MovieCnn {
         out
     }
 
+    /// [`MovieCnn::score`] of every movie the table holds `[B, n]`: the same sums without
+    /// gathering the table's rows, for a list over (nearly) the whole catalog. In the browser
+    /// the gathers cost more than the arithmetic.
+    pub fn score_table(&self, table: &MovieTable, users: &UserEncoding) -> Tensor<2> {
+        let [n, hd] = table.hidden.dims();
+        let [b, _] = users.pooled.dims();
+        let user_hidden = self
+            .head_user
+            .forward(users.pooled.clone())
+            .reshape([b, 1, hd]);
+        let pre_hidden = user_hidden + table.hidden.clone().reshape([1, n, hd]);
+        let mut interaction = self.interaction.forward(users.pooled.clone());
+        if let Some(factors) = &users.factors {
+            interaction = interaction + factors.clone();
+        }
+        let hidden = self.dropout.forward(relu(pre_hidden));
+        let out = self.head_out.forward(hidden).reshape([b, n]);
+        let mut out = out + interaction.matmul(table.vectors.clone().transpose());
+        if let (Some(movie_bias), Some(user_bias)) = (&table.bias, &users.bias) {
+            out = out + movie_bias.clone().reshape([1, n]) + user_bias.clone();
+        }
+        out
+    }
+
     /// Whether the model has a rank head (and so [`MovieCnn::rank_logits`] returns logits).
     pub fn has_rank_head(&self) -> bool {
         self.rank_head.is_some()
