@@ -190,14 +190,14 @@ pub fn score_movies(
         let pick = |all: &[f32], row: usize| -> Vec<f32> {
             targets.iter().map(|&m| all[row * n + m]).collect()
         };
-        for row in 0..batch.len() {
+        for (row, history) in batch.iter().enumerate() {
             out.push(CatalogScores {
                 ratings: pick(&ratings, row)
                     .into_iter()
                     .map(|p| scorer.encoder.stars.clip(p + scorer.mean_rating))
                     .collect(),
                 rank: rank.as_ref().map(|r| pick(r, row)),
-                neighbours: scorer.neighbours.map(|nb| nb.scores(batch[row], targets)),
+                neighbours: scorer.neighbours.map(|nb| nb.scores(history, targets)),
             });
         }
     }

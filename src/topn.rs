@@ -61,14 +61,25 @@ pub struct TopN {
 /// The `n` best candidates by score, best first (ties by lower index, so lists are deterministic).
 /// `excluded[m]` marks movies that may not be listed (the user's own training ratings).
 pub fn top_n(scores: &[f32], excluded: &[bool], n: usize) -> Vec<usize> {
-    let mut candidates: Vec<usize> = (0..scores.len()).filter(|&m| !excluded[m]).collect();
-    let by_score = |a: &usize, b: &usize| scores[*b].total_cmp(&scores[*a]).then(a.cmp(b));
-    if candidates.len() > n {
-        candidates.select_nth_unstable_by(n, by_score);
-        candidates.truncate(n);
+    let candidates: Vec<usize> = (0..scores.len()).filter(|&m| !excluded[m]).collect();
+    first_by(candidates, n, |a, b| {
+        scores[*b].total_cmp(&scores[*a]).then(a.cmp(b))
+    })
+}
+
+/// The first `n` of `items` in the order `cmp` gives, in that order: a partial selection, so
+/// a list of 20 from 10,000 movies sorts only the few it keeps.
+pub fn first_by<T>(
+    mut items: Vec<T>,
+    n: usize,
+    cmp: impl Fn(&T, &T) -> std::cmp::Ordering,
+) -> Vec<T> {
+    if items.len() > n {
+        items.select_nth_unstable_by(n, &cmp);
+        items.truncate(n);
     }
-    candidates.sort_by(by_score);
-    candidates
+    items.sort_by(cmp);
+    items
 }
 
 /// Whether place `i` (from 0) of a list goes to a deep cut when a `share` (0 to 1) of the places

@@ -205,10 +205,11 @@ function rate(id, stars, event) {
   // slide under the pointer stay unlit until it moves; keyboard focus follows the movie.
   const byMouse = event && event.detail > 0;
   if (byMouse) {
-    document.body.classList.add("just-rated");
     // The clicked star's row usually leaves its list; removing the focused element cost Chrome
-    // ~3.5 ms of focus fix-up (a third of a click), blurring it first ~1 ms.
+    // ~3.5 ms of focus fix-up (a third of a click), blurring it first ~1 ms. Blurring before the
+    // class change keeps it from recomputing the style of the whole page first.
     document.activeElement?.blur();
+    document.body.classList.add("just-rated");
   }
   renderAll(event, !byMouse);
 }
@@ -328,10 +329,15 @@ function setRows(list, rows) {
 function renderStartList() {
   const list = $("start-list");
   const rated = new Set(state.ratings.map((r) => r.movieId));
-  const ids = startOrder.filter((id) => !rated.has(id) && !state.skipped.has(id));
+  // The first START_LIST movies neither rated nor skipped (the order holds the whole catalog).
+  const ids = [];
+  for (const id of startOrder) {
+    if (ids.length === START_LIST) break;
+    if (!rated.has(id) && !state.skipped.has(id)) ids.push(id);
+  }
   setRows(
     list,
-    ids.slice(0, START_LIST).map((id) =>
+    ids.map((id) =>
       cachedRow("start", byId.get(id), () => movieRow(byId.get(id), (li) => {
         const skip = document.createElement("button");
         skip.type = "button";
@@ -395,17 +401,24 @@ function renderRecommendations(event) {
     result.basis === "popularity"
       ? "Popular with MovieLens users — rate a movie and this list becomes yours."
       : `Predicted from your ${state.ratings.length} rating${state.ratings.length === 1 ? "" : "s"}.`;
-  const rows = result.items.map((item) =>
-    movieRow(item, (li, info) => {
-      const predicted = document.createElement("span");
-      predicted.className = "predicted";
-      predicted.textContent = result.basis === "model" ? `you'd rate it about ${starText(item.predicted)}` : `average ${starText(item.predicted)}`;
-      predicted.title = `${item.predicted.toFixed(2)} of 5`;
-      info.append(predicted);
-    }, "Seen it? Rate:"),
-  );
+  // A movie's row is built once and kept while it stays unrated; each list sets its predicted
+  // rating and drops the last list's "because" line.
+  const rows = result.items.map((item) => {
+    const li = cachedRow("recs", item, () =>
+      movieRow(item, (_, info) => {
+        const predicted = document.createElement("span");
+        predicted.className = "predicted";
+        info.append(predicted);
+      }, "Seen it? Rate:"),
+    );
+    const predicted = li.querySelector(".predicted");
+    predicted.textContent = result.basis === "model" ? `you'd rate it about ${starText(item.predicted)}` : `average ${starText(item.predicted)}`;
+    predicted.title = `${item.predicted.toFixed(2)} of 5`;
+    li.querySelector(".because")?.remove();
+    return li;
+  });
   if (!rows.length) rows.push(emptyRow("No movie matches these filters."));
-  $("recs").replaceChildren(...rows);
+  setRows($("recs"), rows);
   if (result.basis === "model" && result.items.length) {
     setTimeout(() => explain(generation, result.items, event), 0);
   }

@@ -10,6 +10,7 @@ use crate::list::{CALIBRATION_POOL, ListWeights};
 use crate::modelfile::CatalogEntry;
 use crate::predict::History;
 use crate::predict::score_movies;
+use crate::topn::first_by;
 
 mod explain;
 mod input;
@@ -250,24 +251,21 @@ impl Recommender {
         n: usize,
     ) -> Vec<usize> {
         let catalog = &self.header.catalog;
-        let mut order: Vec<usize> = (0..candidates.len()).collect();
-        order.sort_by(|&a, &b| {
+        let by_score = |&a: &usize, &b: &usize| {
             let ratings = |c: usize| catalog[candidates[c]].n_ratings;
             list[b]
                 .total_cmp(&list[a])
                 .then(ratings(b).cmp(&ratings(a)))
                 .then(a.cmp(&b))
-        });
+        };
         let pool = if weights.calibration > 0.0 {
             CALIBRATION_POOL.max(n)
         } else {
             n
         };
-        let deep: Vec<usize> = (order.iter().copied())
-            .filter(|&c| !self.short_head[candidates[c]])
-            .take(pool)
-            .collect();
-        order.truncate(pool);
+        let order = first_by((0..candidates.len()).collect(), pool, by_score);
+        let beyond_head = (0..candidates.len()).filter(|&c| !self.short_head[candidates[c]]);
+        let deep = first_by(beyond_head.collect(), pool, by_score);
         // Arranged in catalog indices (the genres' and the history's), then mapped back.
         let position: HashMap<usize, usize> = (order.iter().chain(&deep))
             .map(|&c| (candidates[c], c))
