@@ -16,10 +16,16 @@ use movierec::recommend::Recommender;
 use movierec::recommend::VisitorRating;
 use serde_json::Value;
 
+/// Where the page keeps the demo catalog's (ml-latest-small's) ratings.
+const DEMO_KEY: &str = "movierec.v1.ml-latest-small";
+/// Star Wars: Episode IV, Toy Story: the demo catalog's ids.
+const STAR_WARS: u32 = 260;
+const TOY_STORY: u32 = 1;
+
 fn ratings_in_page(tab: &Tab) -> Vec<VisitorRating> {
     eval(
         tab,
-        "JSON.parse(localStorage.getItem('movierec.v1') || '{\"ratings\":[]}').ratings",
+        &format!("JSON.parse(localStorage.getItem('{DEMO_KEY}') || '{{\"ratings\":[]}}').ratings"),
     )
 }
 
@@ -64,7 +70,8 @@ fn visitor_journey_in_chromium() {
     );
     assert!(eval::<String>(&tab, "document.getElementById('about').textContent").contains("RMSE"));
 
-    // Search a title and rate it with the keyboard: Tab stop on star 1, → → →, Enter = 4 stars.
+    // Search a title and rate it with the keyboard: Tab stop on star 1, six half-star steps →,
+    // Enter = 4 stars.
     tab.wait_for_element("#search").unwrap().click().unwrap();
     tab.type_str("star wars").unwrap();
     wait_for(
@@ -76,12 +83,12 @@ fn visitor_journey_in_chromium() {
         &tab,
         "Number(document.querySelector('#search-results li.movie').dataset.movieId)",
     );
-    assert_eq!(first, 50, "Star Wars (1977) is the best-known match");
+    assert_eq!(first, STAR_WARS, "Star Wars (1977) is the best-known match");
     tab.wait_for_element("#search-results li.movie button[data-stars='1']")
         .unwrap()
         .focus()
         .unwrap();
-    for _ in 0..3 {
+    for _ in 0..6 {
         tab.press_key("ArrowRight").unwrap();
     }
     tab.press_key("Enter").unwrap();
@@ -93,7 +100,7 @@ fn visitor_journey_in_chromium() {
     assert_eq!(
         ratings_in_page(&tab),
         vec![VisitorRating {
-            movie_id: 50,
+            movie_id: STAR_WARS,
             rating: 4.0
         }]
     );
@@ -104,7 +111,7 @@ fn visitor_journey_in_chromium() {
     let mut lists = vec![rec_ids(&tab)];
     assert_eq!(lists[0].len(), 20);
     assert!(
-        !lists[0].contains(&50),
+        !lists[0].contains(&STAR_WARS),
         "a rated movie is never recommended"
     );
     // Keyboard focus stays on the widget that was used.
@@ -120,11 +127,16 @@ fn visitor_journey_in_chromium() {
             &tab,
             "Number(document.querySelector('#start-list li.movie').dataset.movieId)",
         );
+        let star =
+            format!("#start-list li.movie[data-movie-id='{id}'] button[data-stars='{stars}']");
+        // In view first (the driver would scroll it there itself): then the click and the
+        // lists it changes must not move the page.
+        tab.wait_for_element(&star)
+            .unwrap()
+            .scroll_into_view()
+            .unwrap();
         let scrolled_before: f64 = eval(&tab, "window.scrollY");
-        click(
-            &tab,
-            &format!("#start-list li.movie[data-movie-id='{id}'] button[data-stars='{stars}']"),
-        );
+        click(&tab, &star);
         assert_eq!(eval::<f64>(&tab, "window.scrollY"), scrolled_before);
         wait_for(
             &tab,
@@ -214,7 +226,7 @@ fn visitor_journey_in_chromium() {
     // A corrupt saved state does not break the page.
     eval::<Value>(
         &tab,
-        "(localStorage.setItem('movierec.v1', '{not json'), null)",
+        &format!("(localStorage.setItem('{DEMO_KEY}', '{{not json'), null)"),
     );
     tab.reload(false, None).unwrap();
     wait_for(
@@ -226,7 +238,7 @@ fn visitor_journey_in_chromium() {
         eval::<String>(&tab, "document.getElementById('note').textContent").contains("unreadable")
     );
     assert_eq!(
-        eval::<String>(&tab, "localStorage.getItem('movierec.v1.corrupt')"),
+        eval::<String>(&tab, &format!("localStorage.getItem('{DEMO_KEY}.corrupt')")),
         "{not json"
     );
     import_four(&tab, file.path(), "second import");
@@ -313,7 +325,7 @@ fn wasm_agrees_with_native_and_rejects_bad_input() {
         ),
         (
             "movierec.recommend([{movieId: 50, rating: NaN}], {})",
-            "not a number from 1 to 5",
+            "is not a number from",
         ),
         (
             "movierec.recommend([{movieId: 50, rating: 6}], {})",
@@ -384,7 +396,7 @@ fn wasm_agrees_with_native_and_rejects_bad_input() {
     // module still loads a good file afterwards (a trap would poison it for the page's lifetime).
     let crafted: String = eval(&tab, CRAFTED_THEN_GOOD);
     assert!(
-        crafted.contains("model.dropout = 1.5") && crafted.ends_with("then loaded 1682 movies"),
+        crafted.contains("model.dropout = 1.5") && crafted.ends_with("then loaded 9742 movies"),
         "{crafted}"
     );
     // Weights whose burnpack metadata was edited (a quantized dtype, a misaligned offset) throw
@@ -443,13 +455,17 @@ fn a_corrupt_model_file_shows_an_error_message() {
     ));
 }
 
-/// A ratings file in the page's export format.
-fn ratings_file(ratings: &[(u32, u32)]) -> tempfile::NamedTempFile {
+/// A ratings file in the page's export format, of the movies of `catalog` (`None`: an export
+/// from before catalogs were named, which the page reads as ML-100K's).
+fn ratings_file(ratings: &[(u32, u32)], catalog: Option<&str>) -> tempfile::NamedTempFile {
     let list: Vec<Value> = ratings
         .iter()
         .map(|(m, r)| serde_json::json!({"movieId": m, "rating": r}))
         .collect();
-    let text = serde_json::json!({"format": "movierec-ratings", "version": 1, "ratings": list});
+    let mut text = serde_json::json!({"format": "movierec-ratings", "version": 1, "ratings": list});
+    if let Some(catalog) = catalog {
+        text["catalog"] = catalog.into();
+    }
     let file = tempfile::Builder::new().suffix(".json").tempfile().unwrap();
     std::fs::write(file.path(), text.to_string()).unwrap();
     file
@@ -462,8 +478,8 @@ fn the_page_follows_a_visitors_likes() {
     let (chromium, _profile) = launch();
     let tab = open(&chromium, &server.url);
     // Toy Story, Aladdin, The Lion King, Beauty and the Beast; Scream, A Nightmare on Elm Street.
-    let family = [1, 95, 71, 588];
-    let horror = [288, 219];
+    let family = [TOY_STORY, 588, 364, 595];
+    let horror = [1407, 1347];
     let mut lists = Vec::new();
     for (liked, disliked) in [(&family[..], &horror[..]), (&horror[..], &family[..])] {
         let ratings: Vec<(u32, u32)> = liked
@@ -471,7 +487,7 @@ fn the_page_follows_a_visitors_likes() {
             .map(|&m| (m, 5))
             .chain(disliked.iter().map(|&m| (m, 1)))
             .collect();
-        let file = ratings_file(&ratings);
+        let file = ratings_file(&ratings, Some("ml-latest-small"));
         tab.wait_for_element("#import")
             .unwrap()
             .set_input_files(&[file.path().to_str().unwrap()])
@@ -647,7 +663,7 @@ fn a_half_star_catalog_in_chromium() {
         "document.querySelector('#rated-list li.movie .links a').href",
     );
     assert!(imdb.starts_with("https://www.imdb.com/title/tt"), "{imdb}");
-    let old = ratings_file(&[(1, 5)]);
+    let old = ratings_file(&[(1, 5)], None);
     tab.wait_for_element("#import")
         .unwrap()
         .set_input_files(&[old.path().to_str().unwrap()])
